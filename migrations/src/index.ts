@@ -1,0 +1,20 @@
+/**
+ * Idem's database schema as kysely migrations.
+ *
+ * The migrations are plain objects imported statically, so a bundled or published
+ * `@idem/core` carries them without reading files from disk. Every migration takes the
+ * schema name, so one database can hold Idem's tables for several services.
+ */
+import type { Migration } from 'kysely';
+import { initialSchema } from './0001-initial-schema.js';
+
+/**
+ * Idem's migrations keyed by name; names sort in the order they must run.
+ *
+ * @param schema - the Postgres schema that holds Idem's tables (created when missing).
+ */
+export function idemMigrations(schema: string): Record<string, Migration> {
+  return {
+    '0001-initial-schema': initialSchema(schema),
+  };
+}

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const workspacePackages = {
+  '@idem/core': 'packages/core',
+  '@idem/testing': 'packages/testing',
+  '@idem/rocketmq-tcp': 'packages/rocketmq-tcp',
+  '@idem/rocketmq-http': 'packages/rocketmq-http',
+  '@idem/migrations': 'migrations',
+};
+
+export default defineConfig({
+  resolve: {
+    // Workspace packages resolve to their TypeScript sources in tests, so `pnpm test` needs
+    // no build first; the published `exports` point at dist/.
+    alias: Object.entries(workspacePackages).map(([name, dir]) => ({
+      find: new RegExp(`^${name}$`),
+      replacement: fileURLToPath(new URL(`./${dir}/src/index.ts`, import.meta.url)),
+    })),
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'migrations/test/**/*.test.ts'],
+    globalSetup: ['./test-support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: more parallel files than that only adds scheduling noise to timing-heavy tests.
+    maxWorkers: 2,
+  },
+});
