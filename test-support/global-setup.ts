@@ -1,19 +1,14 @@
 import { startEmbeddedPostgres } from '@idem/testing';
 import type { TestProject } from 'vitest/node';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The Postgres server every test file uses (each test in its own schema). */
-    databaseUrl: string;
-  }
-}
+import './provided-context.js';
 
 /**
  * Gives the test run one Postgres server: `DATABASE_URL` when set, else an embedded server
  * started here and stopped after the run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const fromEnvironment = process.env['DATABASE_URL'];
+  const fromEnvironment = process.env.DATABASE_URL;
   if (fromEnvironment !== undefined && fromEnvironment !== '') {
     project.provide('databaseUrl', fromEnvironment);
     return async () => {};

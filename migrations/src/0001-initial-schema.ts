@@ -1,4 +1,6 @@
-import { type Kysely, type Migration, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 /**
  * The processed-messages table (one row per idempotency key and consumer group) and the

@@ -5,7 +5,7 @@
  * `@idem/core` carries them without reading files from disk. Every migration takes the
  * schema name, so one database can hold Idem's tables for several services.
  */
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import { initialSchema } from './0001-initial-schema.js';
 
 /**

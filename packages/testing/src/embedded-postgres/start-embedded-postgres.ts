@@ -41,7 +41,9 @@ const PASSWORD = 'idem';
  * Running as root works: Postgres refuses to run as root, so the server runs as a `postgres`
  * system user, created when missing.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgresServer> {
   const port = options.port ?? (await freePort());
   const databaseDir = await mkdtemp(join(tmpdir(), 'idem-pg-'));
   const onLog = options.onLog ?? (() => {});

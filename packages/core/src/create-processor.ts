@@ -1,0 +1,139 @@
+import { type Kysely, sql } from 'kysely';
+import { dispatchBatch } from './dispatch-batch.js';
+import { dispatchOne } from './dispatch-one.js';
+import type { DispatchResult } from './dispatch-result.js';
+import { IdemError } from './errors.js';
+import { buildHandlerRegistry, type TopicSubscription } from './handler-registry.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { InboundMessage } from './message.js';
+import type { PayloadMismatchPolicy, ProcessorRuntime } from './processor-runtime.js';
+import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
+import type { IdemTables } from './store/idem-tables.js';
+
+/** Options of {@link createProcessor}. */
+export interface ProcessorOptions<DB = unknown> {
+  /** Your kysely instance on Postgres; handlers write through `ctx.trx`, a transaction of it. */
+  readonly db: Kysely<DB>;
+  /** Instances of `@Consumer` classes. */
+  readonly handlers: readonly object[];
+  /** The consumer group (idempotency scope) when the classes name none. */
+  readonly consumerGroup?: string;
+  /** The Postgres schema of Idem's tables. Default `idem`. */
+  readonly schema?: string;
+  /**
+   * How long a delivery waits for a concurrent delivery of the same key to finish. Keep it well
+   * below the broker's invisible duration. Default 5000 ms.
+   */
+  readonly lockTimeoutMs?: number;
+  /**
+   * A handler failing on this delivery attempt (or later) dead-letters the message instead of
+   * leaving it to redelivery. Default 16, RocketMQ's default retry count.
+   */
+  readonly maxAttempts?: number;
+  /** Same key, different body: `dead-letter` (default) or `ignore` (acked as a duplicate, logged). */
+  readonly onPayloadMismatch?: PayloadMismatchPolicy;
+  readonly logger?: Logger;
+  /** Called with every result, for metrics and tracing. Must not throw. */
+  readonly onResult?: (result: DispatchResult, message: InboundMessage) => void;
+}
+
+/** Runs deliveries through handlers with exactly-once effects. Built by {@link createProcessor}. */
+export interface Processor {
+  readonly consumerGroup: string;
+  /** The Postgres schema of Idem's tables. */
+  readonly schema: string;
+  /** What the consumer must subscribe to: one tag expression per topic. */
+  readonly subscriptions: readonly TopicSubscription[];
+  /**
+   * Handles one delivery in one transaction. Resolves to its outcome; never rejects for a handler
+   * or database error.
+   */
+  dispatch(message: InboundMessage): Promise<DispatchResult>;
+  /**
+   * Handles several deliveries in one transaction with a savepoint each; one result per message,
+   * in order.
+   */
+  dispatchBatch(messages: readonly InboundMessage[]): Promise<DispatchResult[]>;
+  /** True when Postgres answers a trivial query: the probe for pausing and resuming consumption. */
+  databaseReachable(): Promise<boolean>;
+}
+
+/**
+ * Creates a processor: the transport-free heart of Idem. Each delivery's idempotency key is
+ * inserted in the same transaction as the handler's writes, so the writes happen exactly once
+ * per key and consumer group, however often the broker delivers.
+ *
+ * Validates the handlers at once and throws a coded {@link IdemError} on any misconfiguration.
+ *
+ * @example
+ * ```ts
+ * const processor = createProcessor({ db, handlers: [new OrderHandlers()], consumerGroup: 'billing' });
+ * const result = await processor.dispatch(message);
+ * if (result.outcome !== 'failed') await ack(message);
+ * ```
+ */
+export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  assertSchemaName(schema);
+  const lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+  const maxAttempts = options.maxAttempts ?? 16;
+  if (!(lockTimeoutMs > 0))
+    throw invalidOption('lockTimeoutMs', lockTimeoutMs, 'a positive number of milliseconds');
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw invalidOption('maxAttempts', maxAttempts, 'an integer >= 1');
+  const onPayloadMismatch = options.onPayloadMismatch ?? 'dead-letter';
+  if (onPayloadMismatch !== 'dead-letter' && onPayloadMismatch !== 'ignore') {
+    throw invalidOption('onPayloadMismatch', onPayloadMismatch, "'dead-letter' or 'ignore'");
+  }
+  const registry = buildHandlerRegistry(options.handlers, options.consumerGroup);
+  const db = (options.db as unknown as Kysely<IdemTables>).withSchema(schema);
+  const runtime: ProcessorRuntime = {
+    db,
+    schema,
+    registry,
+    lockTimeoutMs,
+    maxAttempts,
+    onPayloadMismatch,
+    logger: options.logger ?? silentLogger,
+  };
+  const report = (result: DispatchResult, message: InboundMessage): void => {
+    try {
+      options.onResult?.(result, message);
+    } catch (error) {
+      runtime.logger.error({ error: String(error) }, 'onResult threw; results keep flowing');
+    }
+  };
+  return {
+    consumerGroup: registry.consumerGroup,
+    schema,
+    subscriptions: registry.subscriptions,
+    async dispatch(message) {
+      const result = await dispatchOne(runtime, message);
+      report(result, message);
+      return result;
+    },
+    async dispatchBatch(messages) {
+      const results = await dispatchBatch(runtime, messages);
+      results.forEach((result, index) => {
+        const message = messages[index];
+        if (message !== undefined) report(result, message);
+      });
+      return results;
+    },
+    async databaseReachable() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function invalidOption(name: string, value: unknown, expected: string): IdemError {
+  return new IdemError(
+    'INVALID_CONFIGURATION',
+    `option ${name} must be ${expected}, got ${JSON.stringify(value)}`,
+  );
+}

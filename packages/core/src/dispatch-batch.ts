@@ -1,0 +1,157 @@
+import { sql, type Transaction } from 'kysely';
+import { classifyDatabaseError, classifyOwnStatementError } from './classify-database-error.js';
+import type { DispatchResult } from './dispatch-result.js';
+import type { IdemError } from './errors.js';
+import type { HandlerContext } from './handler-context.js';
+import type { InboundMessage } from './message.js';
+import { type PoisonMessage, prepareMessage, type ReadyMessage } from './prepare-message.js';
+import {
+  deadLetteredResult,
+  deadLetterIn,
+  failedResult,
+  judgeHandlerError,
+  type ProcessorRuntime,
+  resultBase,
+} from './processor-runtime.js';
+import { resolveDuplicate } from './resolve-duplicate.js';
+import type { IdemTables } from './store/idem-tables.js';
+import { claimKeys, findProcessed, releaseKey, setLockTimeout } from './store/processed-messages-store.js';
+
+/** Raised inside the batch transaction when the database fails: every message is retried. */
+class BatchAborted extends Error {
+  constructor(readonly reason: IdemError) {
+    super(reason.message);
+  }
+}
+
+/**
+ * Handles several deliveries in one transaction: the keys are claimed in one statement and each
+ * handler runs inside a savepoint, so a failing handler rolls back only its own message (its key
+ * is given back and it is redelivered) while the others commit together.
+ *
+ * A database failure fails the whole batch as retryable; nothing is half-written. Results come
+ * back in the order of `messages`.
+ */
+export async function dispatchBatch(
+  runtime: ProcessorRuntime,
+  messages: readonly InboundMessage[],
+): Promise<DispatchResult[]> {
+  const startedAt = performance.now();
+  if (messages.length === 0) return [];
+  const prepared = await Promise.all(messages.map((message) => prepareMessage(message, runtime.registry)));
+  try {
+    return await runtime.db.transaction().execute(async (trx) => {
+      await setLockTimeout(trx, runtime.lockTimeoutMs);
+      return await processInTransaction(runtime, trx, prepared, startedAt);
+    });
+  } catch (error) {
+    const reason =
+      error instanceof BatchAborted ? error.reason : classifyOwnStatementError(error, runtime.schema);
+    return prepared.map((item) => failedResult(item, reason, startedAt));
+  }
+}
+
+async function processInTransaction(
+  runtime: ProcessorRuntime,
+  trx: Transaction<IdemTables>,
+  prepared: readonly (ReadyMessage | PoisonMessage)[],
+  startedAt: number,
+): Promise<DispatchResult[]> {
+  const group = runtime.registry.consumerGroup;
+  const results: DispatchResult[] = [];
+  const ready = prepared.filter((item): item is ReadyMessage => item.kind === 'ready');
+  const firstByKey = new Map<string, ReadyMessage>();
+  for (const item of ready) if (!firstByKey.has(item.key)) firstByKey.set(item.key, item);
+
+  const claimed = await claimKeys(
+    trx,
+    group,
+    [...firstByKey.values()].map(({ key, message, route, payloadHash }) => ({
+      idempotencyKey: key,
+      messageId: message.messageId,
+      topic: message.topic,
+      tag: message.tag ?? '',
+      handler: route.handlerName,
+      payloadHash,
+      deliveryAttempt: message.deliveryAttempt,
+      transport: message.transport,
+    })),
+  );
+  const existing = await findProcessed(
+    trx,
+    group,
+    ready.filter((item) => !claimed.has(item.key)).map((item) => item.key),
+  );
+
+  // The result of the delivery that held each key claimed in this batch.
+  const holderResults = new Map<string, DispatchResult>();
+  let index = 0;
+  for (const item of prepared) {
+    index += 1;
+    if (item.kind === 'poison') {
+      await deadLetterIn(runtime, trx, item, item.error);
+      results.push(deadLetteredResult(item, item.error, startedAt));
+    } else if (claimed.has(item.key) && firstByKey.get(item.key) === item) {
+      const result = await runInSavepoint(runtime, trx, item, `idem_message_${index}`, startedAt);
+      holderResults.set(item.key, result);
+      results.push(result);
+    } else {
+      const holder = holderResults.get(item.key);
+      results.push(
+        holder === undefined || holder.outcome === 'processed'
+          ? await resolveDuplicate(runtime, trx, item, existing.get(item.key), startedAt)
+          : followHolder(holder, item),
+      );
+    }
+  }
+  return results;
+}
+
+async function runInSavepoint(
+  runtime: ProcessorRuntime,
+  trx: Transaction<IdemTables>,
+  item: ReadyMessage,
+  savepoint: string,
+  startedAt: number,
+): Promise<DispatchResult> {
+  const group = runtime.registry.consumerGroup;
+  const name = sql.id(savepoint);
+  await sql`savepoint ${name}`.execute(trx);
+  const ctx: HandlerContext<unknown> = {
+    trx: trx as HandlerContext<unknown>['trx'],
+    message: item.message,
+    idempotencyKey: item.key,
+    attempt: item.message.deliveryAttempt,
+    consumerGroup: group,
+  };
+  try {
+    await item.route.invoke(item.body, ctx);
+    // RELEASE fails (25P02) when the handler swallowed a failed statement: handled below.
+    await sql`release savepoint ${name}`.execute(trx);
+    return { outcome: 'processed', ...resultBase(item, startedAt) };
+  } catch (handlerError) {
+    const infrastructure = classifyDatabaseError(handlerError);
+    if (infrastructure !== undefined) throw new BatchAborted(infrastructure);
+    try {
+      await sql`rollback to savepoint ${name}`.execute(trx);
+      await releaseKey(trx, group, item.key);
+    } catch (rollbackError) {
+      throw new BatchAborted(classifyOwnStatementError(rollbackError, runtime.schema));
+    }
+    const judged = judgeHandlerError(runtime, item, handlerError);
+    if (judged.kind === 'dead-letter') {
+      await deadLetterIn(runtime, trx, item, judged.error);
+      return deadLetteredResult(item, judged.error, startedAt);
+    }
+    return failedResult(item, judged.error, startedAt);
+  }
+}
+
+/**
+ * A second delivery of a key whose first delivery in this batch failed or was dead-lettered
+ * shares that fate. Acking it as a duplicate would be wrong: for a broker, acking any delivery of
+ * a message consumes the message, and nothing was processed.
+ */
+function followHolder(holder: DispatchResult, item: ReadyMessage): DispatchResult {
+  return { ...holder, messageId: item.message.messageId };
+}

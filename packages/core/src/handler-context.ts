@@ -1,0 +1,22 @@
+import type { Transaction } from 'kysely';
+import type { InboundMessage } from './message.js';
+
+/**
+ * What a handler method receives beside the decoded body.
+ *
+ * Writes made through `trx` commit atomically with the message's idempotency key: they happen
+ * exactly once however often the message is delivered. Effects outside the transaction (HTTP
+ * calls, e-mails) are not covered; pass `idempotencyKey` to such services as their own
+ * idempotency key.
+ *
+ * @typeParam DB - your kysely database interface, so `ctx.trx` is typed like your `Kysely<DB>`.
+ */
+export interface HandlerContext<DB = unknown> {
+  /** The transaction that also holds the idempotency key; use it for every write. */
+  readonly trx: Transaction<DB>;
+  readonly message: InboundMessage;
+  readonly idempotencyKey: string;
+  /** The delivery attempt (1 on the first delivery). */
+  readonly attempt: number;
+  readonly consumerGroup: string;
+}

@@ -1,0 +1,103 @@
+import { idemMigrations } from '@idem/migrations';
+import type { Kysely } from 'kysely';
+import { type MigrationResult, type MigrationResultSet, Migrator } from 'kysely/migration';
+import { IdemError } from './errors.js';
+import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
+
+/** Options of the migration functions. */
+export interface MigrateOptions {
+  /** The Postgres schema of Idem's tables (created when missing). Default `idem`. */
+  readonly schema?: string;
+}
+
+/** One migration that ran (or failed) in a call. */
+export interface MigrationStep {
+  readonly name: string;
+  readonly direction: 'Up' | 'Down';
+  readonly status: 'Success' | 'Error' | 'NotExecuted';
+}
+
+/** One known migration and whether it has run. */
+export interface MigrationState {
+  readonly name: string;
+  readonly executedAt: Date | undefined;
+}
+
+/**
+ * Brings Idem's tables to the latest version. Safe to call at every start and from several
+ * processes at once: kysely's migrator takes a lock, and finished migrations are skipped.
+ *
+ * Idem's migration history lives in its own tables (`idem_migration`, `idem_migration_lock`) in
+ * Idem's schema, never in your application's `kysely_migration`.
+ *
+ * @throws IdemError `MIGRATION_FAILED` naming the migration and the database's error.
+ */
+export async function migrateToLatest<DB>(
+  db: Kysely<DB>,
+  options: MigrateOptions = {},
+): Promise<MigrationStep[]> {
+  return unwrap(await migrator(db, options).migrateToLatest());
+}
+
+/** Runs the next pending migration, if any. */
+export async function migrateUp<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<MigrationStep[]> {
+  return unwrap(await migrator(db, options).migrateUp());
+}
+
+/** Reverts the latest migration that ran. Reverting the first one drops Idem's tables and their data. */
+export async function migrateDown<DB>(
+  db: Kysely<DB>,
+  options: MigrateOptions = {},
+): Promise<MigrationStep[]> {
+  return unwrap(await migrator(db, options).migrateDown());
+}
+
+/** Every known migration with when it ran, oldest first. */
+export async function migrationStatus<DB>(
+  db: Kysely<DB>,
+  options: MigrateOptions = {},
+): Promise<MigrationState[]> {
+  try {
+    const migrations = await migrator(db, options).getMigrations();
+    return migrations.map((migration) => ({ name: migration.name, executedAt: migration.executedAt }));
+  } catch (error) {
+    throw new IdemError(
+      'MIGRATION_FAILED',
+      `could not read the migration state: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function migrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  assertSchemaName(schema);
+  return new Migrator({
+    db: db as Kysely<unknown>,
+    provider: { getMigrations: async () => idemMigrations(schema) },
+    migrationTableSchema: schema,
+    migrationTableName: 'idem_migration',
+    migrationLockTableName: 'idem_migration_lock',
+  });
+}
+
+function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {
+  const steps = results.map((result: MigrationResult) => ({
+    name: result.migrationName,
+    direction: result.direction,
+    status: result.status,
+  }));
+  if (error !== undefined) {
+    const failed = steps.find((step) => step.status === 'Error');
+    throw new IdemError(
+      'MIGRATION_FAILED',
+      `migration ${failed?.name ?? '(before any migration ran)'} failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+  return steps;
+}

@@ -1,0 +1,46 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Row type of `processed_messages`: one row per idempotency key and consumer group. */
+export interface ProcessedMessagesTable {
+  consumer_group: string;
+  idempotency_key: string;
+  message_id: string;
+  topic: string;
+  tag: string;
+  handler: string;
+  payload_hash: Buffer;
+  delivery_attempt: number;
+  transport: string;
+  processed_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** Row type of `dead_letters`: messages that cannot succeed, with body and reason. */
+export interface DeadLettersTable {
+  id: Generated<string>;
+  consumer_group: string;
+  idempotency_key: string;
+  message_id: string;
+  topic: string;
+  tag: string;
+  keys: string[];
+  properties: ColumnType<Record<string, string>, string, string>;
+  body: Buffer;
+  message_group: string | null;
+  transport: string;
+  born_at: Date | null;
+  delivery_attempt: number;
+  handler: string | null;
+  reason: string;
+  error_message: string;
+  occurrences: Generated<number>;
+  first_dead_lettered_at: Generated<Date>;
+  last_dead_lettered_at: Generated<Date>;
+  resolved_at: Date | null;
+  resolution: string | null;
+}
+
+/** Idem's tables, as kysely sees them inside the configured schema. */
+export interface IdemTables {
+  processed_messages: ProcessedMessagesTable;
+  dead_letters: DeadLettersTable;
+}

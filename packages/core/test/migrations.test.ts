@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../src/cli/run-cli.js';
+import { migrateDown, migrateToLatest, migrationStatus } from '../src/index.js';
+
+async function tablesIn(db: Kysely<unknown>, schema: string): Promise<string[]> {
+  const result = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(
+    db,
+  );
+  return result.rows.map((row) => row.table_name);
+}
+
+describe('migrations', () => {
+  let db: Kysely<unknown>;
+  let schema: string;
+  beforeEach(() => {
+    schema = `m_${randomBytes(5).toString('hex')}`;
+    db = new Kysely({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 }),
+      }),
+    });
+  });
+  afterEach(async () => {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+    await db.destroy();
+  });
+
+  it('round-trips latest, down and latest again', async () => {
+    expect(await migrateToLatest(db, { schema })).toEqual([
+      { name: '0001-initial-schema', direction: 'Up', status: 'Success' },
+    ]);
+    expect(await tablesIn(db, schema)).toEqual([
+      'dead_letters',
+      'idem_migration',
+      'idem_migration_lock',
+      'processed_messages',
+    ]);
+    expect(await migrateToLatest(db, { schema })).toEqual([]);
+
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0001-initial-schema', direction: 'Down', status: 'Success' },
+    ]);
+    expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
+    expect((await migrationStatus(db, { schema }))[0]?.executedAt).toBeUndefined();
+
+    await migrateToLatest(db, { schema });
+    expect(await tablesIn(db, schema)).toEqual([
+      'dead_letters',
+      'idem_migration',
+      'idem_migration_lock',
+      'processed_messages',
+    ]);
+    expect((await migrationStatus(db, { schema }))[0]?.executedAt).toBeInstanceOf(Date);
+  });
+
+  it('migrates safely from several processes at once', async () => {
+    const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
+    expect(results.flat()).toHaveLength(1);
+  });
+
+  it('rejects a schema name that is not a plain identifier', async () => {
+    await expect(migrateToLatest(db, { schema: 'x"; drop table y; --' })).rejects.toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+    });
+  });
+});
+
+describe('idem migrate (CLI)', () => {
+  let schema: string;
+  let out: string[];
+  let err: string[];
+  const io = (env: Record<string, string | undefined>) => ({
+    stdout: (line: string) => out.push(line),
+    stderr: (line: string) => err.push(line),
+    env,
+  });
+  beforeEach(() => {
+    schema = `c_${randomBytes(5).toString('hex')}`;
+    out = [];
+    err = [];
+  });
+  afterEach(async () => {
+    const client = new pg.Client(inject('databaseUrl'));
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  });
+
+  it('migrates the database named by DATABASE_URL and reports the status', async () => {
+    const env = { DATABASE_URL: inject('databaseUrl') };
+    expect(await runCli(['migrate', 'status', '--schema', schema], io(env))).toBe(0);
+    expect(out).toContain('  pending  0001-initial-schema');
+    expect(out.at(-1)).toBe('1 pending: run `idem migrate` to apply.');
+
+    out = [];
+    expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
+    expect(out).toEqual([`Applied 0001-initial-schema (schema "${schema}")`]);
+
+    out = [];
+    expect(await runCli(['migrate', 'status', '--schema', schema], io(env))).toBe(0);
+    expect(out.some((line) => line.startsWith('  applied  0001-initial-schema'))).toBe(true);
+    expect(out.at(-1)).toBe('Up to date.');
+    expect(out.join('\n')).not.toContain(':idem@');
+  });
+
+  it('takes --database-url over DATABASE_URL, and reverts with down', async () => {
+    const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
+    expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
+    expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
+    expect(out.at(-1)).toBe(`Reverted 0001-initial-schema (schema "${schema}")`);
+  });
+
+  it('exits 2 with the fix when no database is given', async () => {
+    expect(await runCli(['migrate'], io({}))).toBe(2);
+    expect(err.join('\n')).toMatch(/set DATABASE_URL or pass --database-url/);
+  });
+
+  it('exits 2 on an unknown action', async () => {
+    expect(await runCli(['migrate', 'sideways'], io({ DATABASE_URL: inject('databaseUrl') }))).toBe(2);
+    expect(err.join('\n')).toMatch(/unknown migrate action "sideways"/);
+  });
+
+  it('exits 1 naming the problem when Postgres is unreachable, without the password', async () => {
+    const code = await runCli(['migrate', '--database-url', 'postgres://app:s3cret@127.0.0.1:1/app'], io({}));
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/cannot reach Postgres/);
+    expect(err.join('\n')).not.toContain('s3cret');
+  });
+});

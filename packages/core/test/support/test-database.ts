@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, beforeEach, inject, type TestContext } from 'vitest';
+import { migrateToLatest } from '../../src/index.js';
+
+/** The application tables the test handlers write to. */
+export interface TestTables {
+  effects: { key: string; handler: string; value: number };
+}
+
+/** One test's private database: its own schema holds Idem's tables and the test's effects. */
+export interface TestDatabase {
+  readonly db: Kysely<TestTables>;
+  readonly schema: string;
+  readonly url: string;
+  readonly pool: pg.Pool;
+  /** Every effect row, sorted by key. */
+  effects(): Promise<TestTables['effects'][]>;
+  count(table: 'processed_messages' | 'dead_letters' | 'effects'): Promise<number>;
+}
+
+/**
+ * Gives each test a fresh schema on the run's Postgres (pg-boss style), with Idem's migrations
+ * applied and an `effects` table, reached through `search_path`. The schema is dropped when the
+ * test passes and kept when it fails, so its state can be read afterwards.
+ */
+export function useTestDatabase(options: { poolSize?: number } = {}): () => TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeEach(async () => {
+    current = await createTestDatabase(options.poolSize ?? 10);
+  });
+  afterEach(async (context: TestContext) => {
+    if (current === undefined) return;
+    const failed = context.task.result?.state === 'fail';
+    if (failed) {
+      console.warn(`kept schema ${current.schema} of failed test "${context.task.name}"`);
+    } else {
+      await sql`drop schema ${sql.id(current.schema)} cascade`.execute(current.db);
+    }
+    await current.db.destroy();
+    current = undefined;
+  });
+  return () => {
+    if (current === undefined) throw new Error('useTestDatabase() is only usable inside a test');
+    return current;
+  };
+}
+
+/** Creates a test schema and a pool bound to it; the caller destroys `db`. */
+export async function createTestDatabase(poolSize: number): Promise<TestDatabase> {
+  const url = inject('databaseUrl');
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  // Tests kill backends on purpose; an idle pooled client dying must not crash the run.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  const db = new Kysely<TestTables>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db, { schema });
+  await db.schema
+    .createTable('effects')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('handler', 'text', (c) => c.notNull())
+    .addColumn('value', 'integer', (c) => c.notNull())
+    .execute();
+  return {
+    db,
+    schema,
+    url,
+    pool,
+    effects: async () => await db.selectFrom('effects').selectAll().orderBy('key').execute(),
+    count: async (table) => {
+      const row = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.${table}`)}`
+        .execute(db)
+        .then((result) => result.rows[0]);
+      return Number(row?.n ?? 0);
+    },
+  };
+}
