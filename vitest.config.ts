@@ -21,6 +21,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'migrations/test/**/*.test.ts'],
     globalSetup: ['./test-support/global-setup.ts'],
+    reporters: ['default', './test-support/skip-guard-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: more parallel files than that only adds scheduling noise to timing-heavy tests.
