@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { classifyOwnStatementError } from './classify-database-error.js';
 import { dispatchBatch } from './dispatch-batch.js';
 import { dispatchOne } from './dispatch-one.js';
 import type { DispatchResult } from './dispatch-result.js';
@@ -54,8 +55,12 @@ export interface Processor {
    * in order.
    */
   dispatchBatch(messages: readonly InboundMessage[]): Promise<DispatchResult[]>;
-  /** True when Postgres answers a trivial query: the probe for pausing and resuming consumption. */
-  databaseReachable(): Promise<boolean>;
+  /**
+   * Checks that Postgres answers and Idem's tables exist: `undefined` when all is well, else the
+   * retryable {@link IdemError} saying what is wrong. The probe for pausing and resuming
+   * consumption, and for readiness.
+   */
+  checkDatabase(): Promise<IdemError | undefined>;
 }
 
 /**
@@ -120,12 +125,12 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
       });
       return results;
     },
-    async databaseReachable() {
+    async checkDatabase() {
       try {
-        await sql`select 1`.execute(db);
-        return true;
-      } catch {
-        return false;
+        await db.selectFrom('processed_messages').select(sql`1`.as('one')).limit(1).execute();
+        return undefined;
+      } catch (error) {
+        return classifyOwnStatementError(error, schema);
       }
     },
   };

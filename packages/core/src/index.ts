@@ -7,6 +7,17 @@
  * @packageDocumentation
  */
 export { classifyDatabaseError } from './classify-database-error.js';
+export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
+export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
+export {
+  type ConsumerEvent,
+  type ConsumerRuntime,
+  type ConsumerRuntimeOptions,
+  createConsumerRuntime,
+  type DispatchMode,
+} from './consumer/consumer-runtime.js';
+export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
+export { type OutageState, OutageTracker } from './consumer/outage-tracker.js';
 export { createDatabase, type DatabaseOptions, redactConnectionString } from './create-database.js';
 export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
 export type { BodyDecoder } from './decode-body.js';

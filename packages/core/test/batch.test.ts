@@ -114,7 +114,10 @@ describe('createProcessor().dispatchBatch', () => {
         [true, 'DATABASE_UNAVAILABLE'],
         [true, 'DATABASE_UNAVAILABLE'],
       ]);
-      expect(await processor.databaseReachable()).toBe(false);
+      expect(await processor.checkDatabase()).toMatchObject({
+        code: 'DATABASE_UNAVAILABLE',
+        retryable: true,
+      });
     } finally {
       await unreachable.destroy();
     }
@@ -129,6 +132,6 @@ describe('createProcessor().dispatchBatch', () => {
       consumerGroup: 'billing',
     });
     expect(await processor.dispatchBatch([])).toEqual([]);
-    expect(await processor.databaseReachable()).toBe(true);
+    expect(await processor.checkDatabase()).toBeUndefined();
   });
 });
