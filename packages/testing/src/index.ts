@@ -8,3 +8,18 @@ export {
   type EmbeddedPostgresServer,
   startEmbeddedPostgres,
 } from './embedded-postgres/start-embedded-postgres.js';
+export {
+  DEFAULT_MQ_HTTP_ACCESS_KEY_ID,
+  DEFAULT_MQ_HTTP_ACCESS_KEY_SECRET,
+  type MqHttpIdleOptions,
+  type MqHttpLoseAcksOptions,
+  type MqHttpPeer,
+  type MqHttpPeerMessage,
+  type MqHttpPeerOptions,
+  type MqHttpWaitOptions,
+} from './mq-http-peer/mq-http-peer.js';
+export { MqHttpPeerError, type MqHttpPeerErrorCode } from './mq-http-peer/mq-http-peer-error.js';
+export type { MqHttpOutage, MqHttpOutageOptions } from './mq-http-peer/outage-controller.js';
+export type { MqHttpLostAckEffect } from './mq-http-peer/peer-context.js';
+export type { MqHttpOutageMode, MqHttpPeerStats } from './mq-http-peer/peer-stats.js';
+export { startMqHttpPeer } from './mq-http-peer/start-mq-http-peer.js';
