@@ -23,3 +23,17 @@ export type { MqHttpOutage, MqHttpOutageOptions } from './mq-http-peer/outage-co
 export type { MqHttpLostAckEffect } from './mq-http-peer/peer-context.js';
 export type { MqHttpOutageMode, MqHttpPeerStats } from './mq-http-peer/peer-stats.js';
 export { startMqHttpPeer } from './mq-http-peer/start-mq-http-peer.js';
+export { RocketMQPeerError, type RocketMQPeerErrorCode } from './rocketmq-peer/rocketmq-peer-error.js';
+export type {
+  RocketMQPeer,
+  RocketMQPeerBackoff,
+  RocketMQPeerDeadLetter,
+  RocketMQPeerDeadLetterReason,
+  RocketMQPeerGroupStats,
+  RocketMQPeerIdleOptions,
+  RocketMQPeerMessage,
+  RocketMQPeerOptions,
+  RocketMQPeerPublishInput,
+  RocketMQPeerStats,
+} from './rocketmq-peer/rocketmq-peer-types.js';
+export { startRocketMQPeer } from './rocketmq-peer/start-rocketmq-peer.js';
