@@ -29,6 +29,11 @@ export interface ConsumerRuntimeOptions<Receipt> {
   /** Messages asked for per receive. Default `min(concurrency, 16)`. */
   readonly batchSize?: number;
   /**
+   * Receives running at once. Default 1. More let one consumer long-poll several topics or
+   * queues in parallel; deliveries in flight stay bounded by `concurrency` either way.
+   */
+  readonly receivers?: number;
+  /**
    * `single` (default): one transaction per message. `batch`: one transaction per received
    * batch with a savepoint per message; several times the throughput.
    */
@@ -67,6 +72,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   const { source, processor } = options;
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 16);
   const batchSize = positiveInteger('batchSize', options.batchSize ?? Math.min(concurrency, 16));
+  const receivers = positiveInteger('receivers', options.receivers ?? 1);
   const mode = options.mode ?? 'single';
   const retryDelayMs =
     options.retryDelayMs ?? ((attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 60_000));
@@ -112,15 +118,20 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       await gate.whenOpen();
       await slotFree();
       if (signal.aborted) break;
+      // Reserve the slots before receiving, so parallel receivers never overshoot concurrency.
+      const wanted = Math.min(batchSize, concurrency - slotsUsed);
+      slotsUsed += wanted;
       let received: ReceivedMessage<Receipt>[];
       try {
-        received = await source.receive(Math.min(batchSize, concurrency - slotsUsed), signal);
+        received = await source.receive(wanted, signal);
       } catch (error) {
+        releaseSlots(wanted);
         if (signal.aborted) break;
         broker.failed(error);
         await sleep(receiveBackoff.next(), signal);
         continue;
       }
+      releaseSlots(wanted - received.length);
       broker.succeeded();
       receiveBackoff.reset();
       if (received.length === 0) continue;
@@ -140,20 +151,25 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     }
   }
 
+  /** Runs work that holds `slots` already reserved, and gives them back when it ends. */
   function track(slots: number, work: () => Promise<void>): void {
-    slotsUsed += slots;
     const task: Promise<void> = work()
       .catch((error: unknown) =>
         logger.error({ ...fields, error: String(error) }, 'unexpected error while settling a message'),
       )
       .finally(() => {
-        slotsUsed -= slots;
         tasks.delete(task);
-        const waiters = slotWaiters;
-        slotWaiters = [];
-        for (const resolve of waiters) resolve();
+        releaseSlots(slots);
       });
     tasks.add(task);
+  }
+
+  function releaseSlots(slots: number): void {
+    if (slots === 0) return;
+    slotsUsed -= slots;
+    const waiters = slotWaiters;
+    slotWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   async function slotFree(): Promise<void> {
@@ -288,7 +304,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       broker.succeeded();
       status = 'running';
       logger.info({ ...fields, subscriptions: processor.subscriptions }, 'consumer started');
-      loop = receiveLoop();
+      loop = Promise.all(Array.from({ length: receivers }, () => receiveLoop())).then(() => {});
     },
 
     async stop() {

@@ -1,0 +1,9 @@
+/**
+ * `@idem/rocketmq-tcp`: Idem consumers over RocketMQ 5's gRPC protocol (rocketmq-client-nodejs).
+ *
+ * @packageDocumentation
+ */
+export { createTcpConsumer, type TcpConsumer } from './create-tcp-consumer.js';
+export { RocketMQTcpSource, type RocketMQTcpSourceSettings } from './rocketmq-tcp-source.js';
+export type { TcpConsumerOptions, TcpCredentials } from './tcp-consumer-options.js';
+export { TCP_TRANSPORT, toInboundMessage } from './to-inbound-message.js';

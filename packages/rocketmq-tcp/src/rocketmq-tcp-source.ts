@@ -1,0 +1,151 @@
+import { IdemError, type Logger, type MessageSource, type ReceivedMessage, sleep } from '@idem/core';
+import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { clientLogger } from './client-logger.js';
+import { toInboundMessage } from './to-inbound-message.js';
+
+// RocketMQ status code of a receipt handle that is no longer valid (already redelivered).
+const INVALID_RECEIPT_HANDLE = 40013;
+
+/** What the TCP source needs to connect, resolved from the consumer options. */
+export interface RocketMQTcpSourceSettings {
+  readonly endpoints: string;
+  readonly consumerGroup: string;
+  readonly namespace: string;
+  readonly subscriptions: readonly { readonly topic: string; readonly tagExpression: string }[];
+  readonly credentials: { accessKey: string; accessSecret: string; securityToken?: string } | undefined;
+  readonly tls: boolean;
+  readonly invisibleDurationMs: number;
+  readonly longPollingTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly startupTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Drives a RocketMQ 5 proxy through rocketmq-client-nodejs's SimpleConsumer: explicit receive,
+ * ack and ChangeInvisibleDuration give Idem control of when a message is acknowledged (only
+ * after commit), of retry delays (the PushConsumer's are off by a factor of 1000) and of lease
+ * extension, none of which the PushConsumer exposes.
+ */
+export class RocketMQTcpSource implements MessageSource<MessageView> {
+  readonly description: string;
+  readonly leaseMs: number;
+  #consumer: SimpleConsumer | undefined;
+
+  constructor(private readonly settings: RocketMQTcpSourceSettings) {
+    this.description = `rocketmq-grpc ${settings.endpoints}`;
+    this.leaseMs = settings.invisibleDurationMs;
+  }
+
+  async start(): Promise<void> {
+    const { settings } = this;
+    const consumer = new SimpleConsumer({
+      endpoints: settings.endpoints,
+      namespace: settings.namespace,
+      consumerGroup: settings.consumerGroup,
+      subscriptions: new Map(
+        settings.subscriptions.map(({ topic, tagExpression }) => [
+          topic,
+          new FilterExpression(tagExpression),
+        ]),
+      ),
+      awaitDuration: settings.longPollingTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      sslEnabled: settings.tls,
+      logger: clientLogger(settings.logger, {
+        consumerGroup: settings.consumerGroup,
+        transport: this.description,
+      }),
+      ...(settings.credentials === undefined ? {} : { sessionCredentials: settings.credentials }),
+    });
+    this.#consumer = consumer;
+    // startup() waits without limit for the proxy's settings; a wrong port or a proxy that is
+    // still booting must not hang the service's start.
+    const timedOut = Symbol('timeout');
+    const outcome = await Promise.race([
+      consumer.startup().then(() => undefined),
+      sleep(settings.startupTimeoutMs).then(() => timedOut),
+    ]).catch((error: unknown) => error);
+    if (outcome === undefined) return;
+    // The client leaves timers running after a failed startup; shut it down so the process can exit.
+    await this.close();
+    const reason =
+      outcome === timedOut ? `no answer within ${settings.startupTimeoutMs} ms` : describe(outcome);
+    throw new IdemError(
+      'BROKER_UNAVAILABLE',
+      `cannot start consuming from RocketMQ at ${settings.endpoints} (group "${settings.consumerGroup}", topics ${settings.subscriptions
+        .map((s) => s.topic)
+        .join(
+          ', ',
+        )}): ${reason}. Check that endpoints names the proxy's gRPC port, that the topics and group exist, and the credentials`,
+      { retryable: true, cause: outcome === timedOut ? undefined : outcome },
+    );
+  }
+
+  async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage<MessageView>[]> {
+    const consumer = this.#requireConsumer();
+    const aborted = new Promise<MessageView[]>((resolve) => {
+      if (signal.aborted) resolve([]);
+      signal.addEventListener('abort', () => resolve([]), { once: true });
+    });
+    const views = await Promise.race([consumer.receive(max, this.settings.invisibleDurationMs), aborted]);
+    // A corrupted body (digest mismatch) is not handed to handlers: it becomes visible again
+    // after its invisible time and the broker dead-letters it after its retries.
+    return views
+      .filter((view) => {
+        if (view.corrupted) {
+          this.settings.logger.warn(
+            { consumerGroup: this.settings.consumerGroup, messageId: view.messageId, topic: view.topic },
+            'received a message whose body does not match its digest; leaving it to redelivery',
+          );
+        }
+        return !view.corrupted;
+      })
+      .map((view) => ({ message: toInboundMessage(view), receipt: view }));
+  }
+
+  async ack(receipts: readonly MessageView[]): Promise<void> {
+    const consumer = this.#requireConsumer();
+    const results = await Promise.allSettled(receipts.map((view) => consumer.ack(view)));
+    const failure = results.find(
+      (result): result is PromiseRejectedResult =>
+        result.status === 'rejected' && !isInvalidReceipt(result.reason),
+    );
+    if (failure !== undefined) throw failure.reason;
+  }
+
+  async retryLater(receipt: MessageView, delayMs: number): Promise<void> {
+    await this.#requireConsumer().changeInvisibleDuration(receipt, Math.max(0, Math.round(delayMs)));
+  }
+
+  async extendLease(receipt: MessageView, ms: number): Promise<MessageView> {
+    // The client replaces the view's receipt handle with the new one; the old one is invalid now.
+    await this.#requireConsumer().changeInvisibleDuration(receipt, ms);
+    return receipt;
+  }
+
+  async close(): Promise<void> {
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (consumer === undefined) return;
+    // shutdown() can hang or reject when the proxy is gone; the consumer runtime bounds the wait.
+    await consumer.shutdown().catch((error: unknown) => {
+      this.settings.logger.debug({ error: describe(error) }, 'RocketMQ client shutdown failed');
+    });
+  }
+
+  #requireConsumer(): SimpleConsumer {
+    if (this.#consumer === undefined) {
+      throw new IdemError('BROKER_UNAVAILABLE', 'the RocketMQ consumer is not started', { retryable: true });
+    }
+    return this.#consumer;
+  }
+}
+
+function isInvalidReceipt(error: unknown): boolean {
+  return error instanceof ClientException && error.code === INVALID_RECEIPT_HANDLE;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
