@@ -91,7 +91,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     throw invalidOption('onPayloadMismatch', onPayloadMismatch, "'dead-letter' or 'ignore'");
   }
   const registry = buildHandlerRegistry(options.handlers, options.consumerGroup);
-  const db = (options.db as unknown as Kysely<IdemTables>).withSchema(schema);
+  const db = options.db as unknown as Kysely<IdemTables>;
   const runtime: ProcessorRuntime = {
     db,
     schema,
@@ -127,7 +127,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     },
     async checkDatabase() {
       try {
-        await db.selectFrom('processed_messages').select(sql`1`.as('one')).limit(1).execute();
+        await db.withSchema(schema).selectFrom('processed_messages').select(sql`1`.as('one')).limit(1).execute();
         return undefined;
       } catch (error) {
         return classifyOwnStatementError(error, schema);

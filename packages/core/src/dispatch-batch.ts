@@ -41,8 +41,10 @@ export async function dispatchBatch(
   const prepared = await Promise.all(messages.map((message) => prepareMessage(message, runtime.registry)));
   try {
     return await runtime.db.transaction().execute(async (trx) => {
-      await setLockTimeout(trx, runtime.lockTimeoutMs);
-      return await processInTransaction(runtime, trx, prepared, startedAt);
+      // Idem's statements go through `idem`; handlers get the transaction as the user built it.
+      const idem = trx.withSchema(runtime.schema);
+      await setLockTimeout(idem, runtime.lockTimeoutMs);
+      return await processInTransaction(runtime, trx, idem, prepared, startedAt);
     });
   } catch (error) {
     const reason =
@@ -54,6 +56,7 @@ export async function dispatchBatch(
 async function processInTransaction(
   runtime: ProcessorRuntime,
   trx: Transaction<IdemTables>,
+  idem: Transaction<IdemTables>,
   prepared: readonly (ReadyMessage | PoisonMessage)[],
   startedAt: number,
 ): Promise<DispatchResult[]> {
@@ -64,7 +67,7 @@ async function processInTransaction(
   for (const item of ready) if (!firstByKey.has(item.key)) firstByKey.set(item.key, item);
 
   const claimed = await claimKeys(
-    trx,
+    idem,
     group,
     [...firstByKey.values()].map(({ key, message, route, payloadHash }) => ({
       idempotencyKey: key,
@@ -78,7 +81,7 @@ async function processInTransaction(
     })),
   );
   const existing = await findProcessed(
-    trx,
+    idem,
     group,
     ready.filter((item) => !claimed.has(item.key)).map((item) => item.key),
   );
@@ -89,17 +92,17 @@ async function processInTransaction(
   for (const item of prepared) {
     index += 1;
     if (item.kind === 'poison') {
-      await deadLetterIn(runtime, trx, item, item.error);
+      await deadLetterIn(runtime, idem, item, item.error);
       results.push(deadLetteredResult(item, item.error, startedAt));
     } else if (claimed.has(item.key) && firstByKey.get(item.key) === item) {
-      const result = await runInSavepoint(runtime, trx, item, `idem_message_${index}`, startedAt);
+      const result = await runInSavepoint(runtime, trx, idem, item, `idem_message_${index}`, startedAt);
       holderResults.set(item.key, result);
       results.push(result);
     } else {
       const holder = holderResults.get(item.key);
       results.push(
         holder === undefined || holder.outcome === 'processed'
-          ? await resolveDuplicate(runtime, trx, item, existing.get(item.key), startedAt)
+          ? await resolveDuplicate(runtime, idem, item, existing.get(item.key), startedAt)
           : followHolder(holder, item),
       );
     }
@@ -110,6 +113,7 @@ async function processInTransaction(
 async function runInSavepoint(
   runtime: ProcessorRuntime,
   trx: Transaction<IdemTables>,
+  idem: Transaction<IdemTables>,
   item: ReadyMessage,
   savepoint: string,
   startedAt: number,
@@ -134,13 +138,13 @@ async function runInSavepoint(
     if (infrastructure !== undefined) throw new BatchAborted(infrastructure);
     try {
       await sql`rollback to savepoint ${name}`.execute(trx);
-      await releaseKey(trx, group, item.key);
+      await releaseKey(idem, group, item.key);
     } catch (rollbackError) {
       throw new BatchAborted(classifyOwnStatementError(rollbackError, runtime.schema));
     }
     const judged = judgeHandlerError(runtime, item, handlerError);
     if (judged.kind === 'dead-letter') {
-      await deadLetterIn(runtime, trx, item, judged.error);
+      await deadLetterIn(runtime, idem, item, judged.error);
       return deadLetteredResult(item, judged.error, startedAt);
     }
     return failedResult(item, judged.error, startedAt);

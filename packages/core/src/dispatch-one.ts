@@ -30,8 +30,11 @@ export async function dispatchOne(
   const group = runtime.registry.consumerGroup;
   try {
     return await runtime.db.transaction().execute(async (trx) => {
-      await setLockTimeout(trx, runtime.lockTimeoutMs);
-      const claimed = await claimKeys(trx, group, [
+      // Idem's statements name its schema; the handler's transaction is left as the user built
+      // it, so its unqualified table names resolve as everywhere else in the application.
+      const idem = trx.withSchema(runtime.schema);
+      await setLockTimeout(idem, runtime.lockTimeoutMs);
+      const claimed = await claimKeys(idem, group, [
         {
           idempotencyKey: prepared.key,
           messageId: message.messageId,
@@ -44,8 +47,8 @@ export async function dispatchOne(
         },
       ]);
       if (!claimed.has(prepared.key)) {
-        const existing = await findProcessed(trx, group, [prepared.key]);
-        return await resolveDuplicate(runtime, trx, prepared, existing.get(prepared.key), startedAt);
+        const existing = await findProcessed(idem, group, [prepared.key]);
+        return await resolveDuplicate(runtime, idem, prepared, existing.get(prepared.key), startedAt);
       }
       const ctx: HandlerContext<unknown> = {
         trx: trx as HandlerContext<unknown>['trx'],

@@ -18,6 +18,7 @@ export type PayloadMismatchPolicy = 'dead-letter' | 'ignore';
 
 /** The resolved settings and collaborators shared by single and batch dispatch. */
 export interface ProcessorRuntime {
+  /** The user's database, unscoped: Idem's statements add `withSchema(schema)` themselves. */
   readonly db: Kysely<IdemTables>;
   readonly schema: string;
   readonly registry: HandlerRegistry;
@@ -144,7 +145,9 @@ export async function deadLetterAlone(
   startedAt: number,
 ): Promise<DispatchResult> {
   try {
-    await runtime.db.transaction().execute(async (trx) => await deadLetterIn(runtime, trx, prepared, error));
+    await runtime.db
+      .transaction()
+      .execute(async (trx) => await deadLetterIn(runtime, trx.withSchema(runtime.schema), prepared, error));
     return deadLetteredResult(prepared, error, startedAt);
   } catch (writeError) {
     return failedResult(prepared, classifyOwnStatementError(writeError, runtime.schema), startedAt);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Consumer, createProcessor, type HandlerContext, Subscribe } from '../src/index.js';
+import { sql } from 'kysely';
+import { Consumer, createProcessor, type HandlerContext, migrateToLatest, Subscribe } from '../src/index.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
@@ -36,6 +37,21 @@ describe('createProcessor().dispatch', () => {
     expect(second).toMatchObject({ outcome: 'duplicate', key: 'order-1', duplicateKind: 'redelivery' });
     expect(handlers.calls).toBe(1);
     expect(await database().effects()).toEqual([{ key: 'order-1', handler: 'onOrderCreated', value: 10 }]);
+  });
+
+  it("leaves the handler's unqualified table names to the application's search path, apart from Idem's schema", async () => {
+    const { db, schema } = database();
+    const idemSchema = `${schema}_idem`;
+    await migrateToLatest(db, { schema: idemSchema });
+    try {
+      const processor = createProcessor({ db, schema: idemSchema, handlers: [new OrderHandlers()], consumerGroup: 'billing' });
+      expect(await processor.dispatch(inboundMessage({ keys: ['order-apart'] }))).toMatchObject({ outcome: 'processed' });
+      expect(await database().effects()).toEqual([{ key: 'order-apart', handler: 'onOrderCreated', value: 10 }]);
+      const claimed = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_messages`)}`.execute(db);
+      expect(claimed.rows[0]?.n).toBe('1');
+    } finally {
+      await sql`drop schema ${sql.id(idemSchema)} cascade`.execute(db);
+    }
   });
 
   it('tells a producer re-send (same key, new message id) apart from a broker redelivery', async () => {
