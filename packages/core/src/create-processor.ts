@@ -7,6 +7,8 @@ import { IdemError } from './errors.js';
 import { buildHandlerRegistry, type TopicSubscription } from './handler-registry.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { InboundMessage } from './message.js';
+import type { DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
+import { instrumentHandlers } from './observability/instrument-handlers.js';
 import type { PayloadMismatchPolicy, ProcessorRuntime } from './processor-runtime.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 import type { IdemTables } from './store/idem-tables.js';
@@ -36,6 +38,11 @@ export interface ProcessorOptions<DB = unknown> {
   readonly logger?: Logger;
   /** Called with every result, for metrics and tracing. Must not throw. */
   readonly onResult?: (result: DispatchResult, message: InboundMessage) => void;
+  /**
+   * Runs around each message's dispatch (each handler run in batch mode) and sees its result:
+   * the seam for tracing, e.g. `createTracingInstrumentation()`.
+   */
+  readonly instrumentation?: DispatchInstrumentation;
 }
 
 /** Runs deliveries through handlers with exactly-once effects. Built by {@link createProcessor}. */
@@ -101,7 +108,18 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     onPayloadMismatch,
     logger: options.logger ?? silentLogger,
   };
+  const { instrumentation } = options;
+  const info = { consumerGroup: registry.consumerGroup };
+  const batchRuntime =
+    instrumentation === undefined
+      ? runtime
+      : { ...runtime, registry: instrumentHandlers(registry, instrumentation) };
   const report = (result: DispatchResult, message: InboundMessage): void => {
+    try {
+      instrumentation?.onResult(result, message, info);
+    } catch (error) {
+      runtime.logger.error({ error: String(error) }, 'instrumentation.onResult threw; results keep flowing');
+    }
     try {
       options.onResult?.(result, message);
     } catch (error) {
@@ -113,12 +131,15 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     schema,
     subscriptions: registry.subscriptions,
     async dispatch(message) {
-      const result = await dispatchOne(runtime, message);
+      const result =
+        instrumentation === undefined
+          ? await dispatchOne(runtime, message)
+          : await instrumentation.around(message, () => dispatchOne(runtime, message), info);
       report(result, message);
       return result;
     },
     async dispatchBatch(messages) {
-      const results = await dispatchBatch(runtime, messages);
+      const results = await dispatchBatch(batchRuntime, messages);
       results.forEach((result, index) => {
         const message = messages[index];
         if (message !== undefined) report(result, message);
@@ -127,7 +148,12 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     },
     async checkDatabase() {
       try {
-        await db.withSchema(schema).selectFrom('processed_messages').select(sql`1`.as('one')).limit(1).execute();
+        await db
+          .withSchema(schema)
+          .selectFrom('processed_messages')
+          .select(sql`1`.as('one'))
+          .limit(1)
+          .execute();
         return undefined;
       } catch (error) {
         return classifyOwnStatementError(error, schema);

@@ -61,6 +61,31 @@ export {
   migrateUp,
   migrationStatus,
 } from './migrate.js';
+// Observability: tracing, Prometheus metrics, secret redaction, health endpoints.
+export {
+  createIdemMetrics,
+  type HealthReporter,
+  type IdemMetrics,
+  type IdemMetricsHooks,
+  type IdemMetricsOptions,
+  type TableStatsOptions,
+} from './observability/create-idem-metrics.js';
+export { createRedactingLogger } from './observability/create-redacting-logger.js';
+export {
+  createTracingInstrumentation,
+  type TracingInstrumentationOptions,
+} from './observability/create-tracing-instrumentation.js';
+export type { DispatchInfo, DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
+export type { ConsumerVerdict, ProbeVerdict } from './observability/judge-consumers.js';
+export type { PromClient } from './observability/load-prom-client.js';
+export { REDACTED, redactSecrets, secretsInUrl } from './observability/redact-secrets.js';
+export {
+  type HealthServer,
+  type HealthServerConsumer,
+  type HealthServerOptions,
+  type MetricsRegistry,
+  startHealthServer,
+} from './observability/start-health-server.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
 export type { PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';

@@ -97,7 +97,9 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   };
   const tasks = new Set<Promise<void>>();
   const groupTails = new Map<string, Promise<void>>();
+  // Slots are reserved before a receive; `inFlight` counts only messages actually received.
   let slotsUsed = 0;
+  let inFlight = 0;
   let slotWaiters: (() => void)[] = [];
   let status: ConsumerStatus = 'idle';
   let loop: Promise<void> | undefined;
@@ -153,12 +155,14 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
 
   /** Runs work that holds `slots` already reserved, and gives them back when it ends. */
   function track(slots: number, work: () => Promise<void>): void {
+    inFlight += slots;
     const task: Promise<void> = work()
       .catch((error: unknown) =>
         logger.error({ ...fields, error: String(error) }, 'unexpected error while settling a message'),
       )
       .finally(() => {
         tasks.delete(task);
+        inFlight -= slots;
         releaseSlots(slots);
       });
     tasks.add(task);
@@ -343,7 +347,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         ready: status === 'running' && brokerState.up && databaseState.up,
         broker: { reachable: brokerState.up, since: brokerState.since },
         database: { reachable: databaseState.up, since: databaseState.since },
-        inFlight: slotsUsed,
+        inFlight,
         lastMessageAt,
         outcomes: { ...outcomes },
         ackFailures,

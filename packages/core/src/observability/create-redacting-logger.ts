@@ -1,0 +1,24 @@
+import type { LogFields, Logger } from '../logger.js';
+import { redactSecrets } from './redact-secrets.js';
+
+/**
+ * Wraps a logger so no given secret (an access key secret, a database password) reaches it:
+ * every message and every field value, deep, passes through {@link redactSecrets} first.
+ * Adapters wrap the user's logger with it before logging anything a client library said.
+ *
+ * @example
+ * ```ts
+ * const logger = createRedactingLogger(pino(), [accessKeySecret, ...secretsInUrl(databaseUrl)]);
+ * ```
+ */
+export function createRedactingLogger(logger: Logger, secrets: readonly string[]): Logger {
+  const kept = secrets.filter((secret) => typeof secret === 'string' && secret !== '');
+  if (kept.length === 0) return logger;
+  const fieldsOf = (fields: LogFields): LogFields => redactSecrets(fields, kept) as LogFields;
+  return {
+    debug: (fields, message) => logger.debug(fieldsOf(fields), redactSecrets(message, kept)),
+    info: (fields, message) => logger.info(fieldsOf(fields), redactSecrets(message, kept)),
+    warn: (fields, message) => logger.warn(fieldsOf(fields), redactSecrets(message, kept)),
+    error: (fields, message) => logger.error(fieldsOf(fields), redactSecrets(message, kept)),
+  };
+}
