@@ -1,0 +1,146 @@
+/**
+ * `pnpm demo`: the orders service turns order events into invoices while the broker goes through
+ * a simulated upgrade (duplicate deliveries, lost acks, a restart), and every invoice is written
+ * exactly once. Runs on embedded defaults: an embedded Postgres and the in-process RocketMQ peer.
+ *
+ * Against your own infrastructure: DATABASE_URL=postgres://... IDEM_DEMO_ROCKETMQ_ENDPOINTS=host:8081
+ * (then no faults are injected: restart your broker yourself while it runs).
+ */
+import {
+  type EmbeddedPostgresServer,
+  type RocketMQPeer,
+  startEmbeddedPostgres,
+  startRocketMQPeer,
+} from '@idem/testing';
+import { sql } from 'kysely';
+import { createOrdersDatabase } from '../src/orders-database.js';
+import { startOrdersService } from '../src/start-orders-service.js';
+import { startDemoProducer } from './demo-producer.js';
+import { DemoStats } from './demo-stats.js';
+
+const ORDERS = Number(process.env['IDEM_DEMO_ORDERS'] ?? 3000);
+const PAID_EVERY = 10;
+const RESTART_DOWN_MS = 3000;
+const startedAt = Date.now();
+const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s`;
+const say = (line: string): void => console.log(`[${elapsed()}] ${line}`);
+
+let postgres: EmbeddedPostgresServer | undefined;
+let peer: RocketMQPeer | undefined;
+const databaseUrl = process.env['DATABASE_URL'] ?? (postgres = await startEmbeddedPostgres()).url;
+say(postgres === undefined ? 'Postgres: DATABASE_URL' : `Postgres: embedded, port ${postgres.port}`);
+const endpoints =
+  process.env['IDEM_DEMO_ROCKETMQ_ENDPOINTS'] ??
+  (peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 })).endpoints;
+say(peer === undefined ? `RocketMQ: ${endpoints}` : `RocketMQ: in-process protocol peer at ${endpoints}`);
+
+const stats = new DemoStats();
+const service = await startOrdersService({
+  databaseUrl,
+  rocketmqEndpoints: endpoints,
+  onEvent: stats.onEvent,
+});
+const producer = await startDemoProducer(endpoints);
+const db = createOrdersDatabase(databaseUrl);
+const paidOrders = Math.floor(ORDERS / PAID_EVERY);
+let sent = 0;
+let sends = 0;
+let upgradeState = 'up';
+
+const progress = setInterval(() => {
+  say(
+    `sent ${sent}/${ORDERS + paidOrders} · processed ${stats.processed} · duplicates skipped ${stats.duplicates} · broker ${upgradeState}`,
+  );
+}, 2000);
+
+async function simulateUpgrade(): Promise<void> {
+  if (peer === undefined) return;
+  say('broker upgrade begins: 10% duplicate deliveries, 20% of acks lost');
+  upgradeState = 'upgrading';
+  peer.duplicateDeliveries(0.1);
+  peer.loseAcks(0.2);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  say(`broker restarts (down ${RESTART_DOWN_MS / 1000} s)`);
+  upgradeState = 'down';
+  await peer.restart({ downMs: RESTART_DOWN_MS });
+  upgradeState = 'upgrading';
+  say('broker is back');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  peer.duplicateDeliveries(0);
+  peer.loseAcks(0);
+  upgradeState = 'up';
+  say('broker upgrade done');
+}
+
+// The order service publishes from many requests at once; so does the demo, 32 at a time.
+const SENDERS = 32;
+let upgrade: Promise<void> = Promise.resolve();
+let next = 0;
+async function sender(): Promise<void> {
+  for (let index = next++; index < ORDERS; index = next++) {
+    if (index === Math.floor(ORDERS * 0.3)) upgrade = simulateUpgrade();
+    const orderId = `order-${String(index).padStart(5, '0')}`;
+    const tries = await producer.sendCreated({
+      orderId,
+      customerId: `customer-${index % 97}`,
+      amountCents: 1000 + (index % 50) * 10,
+    });
+    sends += tries;
+    sent += 1;
+    if (index % PAID_EVERY === 0) {
+      const paidTries = await producer.sendPaid({ orderId, paidAt: new Date().toISOString() });
+      sends += paidTries;
+      sent += 1;
+    }
+  }
+}
+await Promise.all(Array.from({ length: SENDERS }, () => sender()));
+await upgrade;
+
+const counts = async (): Promise<{ invoices: number; paid: number }> => {
+  const row = await sql<{ invoices: string; paid: string }>`
+    select count(*) as invoices, count(*) filter (where status = 'paid') as paid from invoices`.execute(db);
+  return { invoices: Number(row.rows[0]?.invoices ?? 0), paid: Number(row.rows[0]?.paid ?? 0) };
+};
+const deadline = Date.now() + 90_000;
+let effects = await counts();
+while ((effects.invoices < ORDERS || effects.paid < paidOrders) && Date.now() < deadline) {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  effects = await counts();
+}
+clearInterval(progress);
+const deadLetters = Number(
+  (await sql<{ n: string }>`select count(*) as n from idem.dead_letters`.execute(db)).rows[0]?.n ?? 0,
+);
+await producer.stop();
+await service.stop();
+await db.destroy();
+await peer?.stop();
+await postgres?.stop();
+
+const exact = effects.invoices === ORDERS && effects.paid === paidOrders;
+const rows: [string, string][] = [
+  [
+    'events sent',
+    `${ORDERS + paidOrders} (${ORDERS} orders, ${paidOrders} payments; ${sends - ORDERS - paidOrders} re-sends after failed sends)`,
+  ],
+  ['deliveries received', String(stats.received)],
+  [
+    'duplicates skipped',
+    `${stats.duplicates} (${stats.redeliveries} broker redeliveries, ${stats.producerResends} producer re-sends)`,
+  ],
+  [
+    'effects written',
+    `${effects.invoices} invoices, ${effects.paid} marked paid ${exact ? '(= sent: exactly once)' : '(MISMATCH)'}`,
+  ],
+  ['handler retries', `${stats.failed} (payments that arrived before their order)`],
+  ['dead letters', String(deadLetters)],
+  ...(stats.lastFailure === undefined ? [] : [['last failure', stats.lastFailure] as [string, string]]),
+  ['broker restarts', peer === undefined ? '0 (external broker)' : `1 (${RESTART_DOWN_MS / 1000} s down)`],
+  ['longest pause', `${(stats.longestPauseMs / 1000).toFixed(1)} s`],
+  ['wall time', elapsed().trim()],
+];
+console.log('\nIdem demo: orders -> invoices through a simulated broker upgrade\n');
+for (const [label, value] of rows) console.log(`  ${label.padEnd(20)} ${value}`);
+console.log('');
+process.exitCode = exact && deadLetters === 0 ? 0 : 1;

@@ -1,0 +1,43 @@
+/**
+ * The service's entry point in production: configuration from the environment, graceful stop on
+ * SIGTERM (what Kubernetes sends), a log line per outage rather than per retry.
+ *
+ *   DATABASE_URL=postgres://... ROCKETMQ_ENDPOINTS=rmq-proxy:8081 pnpm --filter @idem/example-orders start
+ */
+import type { Logger } from '@idem/core';
+import { startOrdersService } from './start-orders-service.js';
+
+const logger: Logger = {
+  debug() {},
+  info: (fields, message) => console.warn(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (fields, message) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    console.error(`orders-service: set ${name} (see packages/example/README.md)`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const accessKey = process.env['ROCKETMQ_ACCESS_KEY'];
+const accessSecret = process.env['ROCKETMQ_ACCESS_SECRET'];
+const namespace = process.env['ROCKETMQ_NAMESPACE'];
+const service = await startOrdersService({
+  databaseUrl: required('DATABASE_URL'),
+  rocketmqEndpoints: required('ROCKETMQ_ENDPOINTS'),
+  logger,
+  ...(namespace === undefined ? {} : { namespace }),
+  ...(accessKey !== undefined && accessSecret !== undefined
+    ? { credentials: { accessKey, accessSecret } }
+    : {}),
+});
+process.once('SIGTERM', () => {
+  void service.stop();
+});
+process.once('SIGINT', () => {
+  void service.stop();
+});

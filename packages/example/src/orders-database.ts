@@ -1,0 +1,19 @@
+import { createDatabase } from '@idem/core';
+import type { Generated, Kysely } from 'kysely';
+
+/** The service's own tables, as kysely sees them. */
+export interface OrdersDatabase {
+  invoices: {
+    order_id: string;
+    customer_id: string;
+    amount_cents: number;
+    status: 'open' | 'paid';
+    created_at: Generated<Date>;
+    paid_at: Date | null;
+  };
+}
+
+/** The service's database: a pool that survives Postgres restarts. */
+export function createOrdersDatabase(connectionString: string): Kysely<OrdersDatabase> {
+  return createDatabase<OrdersDatabase>({ connectionString, maxConnections: 20 });
+}

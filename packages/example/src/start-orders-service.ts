@@ -1,0 +1,52 @@
+import type { ConsumerEvent, Logger } from '@idem/core';
+import { createTcpConsumer, type TcpConsumer } from '@idem/rocketmq-tcp';
+import { InvoiceHandlers } from './invoice-handlers.js';
+import { createOrdersDatabase } from './orders-database.js';
+import { migrateOrdersDatabase } from './orders-migrations.js';
+
+/** Where the service reads from and writes to. */
+export interface OrdersServiceConfig {
+  readonly databaseUrl: string;
+  /** The RocketMQ 5 proxy's gRPC endpoint, `host:port`. */
+  readonly rocketmqEndpoints: string;
+  readonly namespace?: string;
+  readonly credentials?: { readonly accessKey: string; readonly accessSecret: string };
+  readonly logger?: Logger;
+  readonly onEvent?: (event: ConsumerEvent) => void;
+}
+
+/** The running service. */
+export interface OrdersService {
+  readonly consumer: TcpConsumer;
+  stop(): Promise<void>;
+}
+
+/** Migrates the database and starts consuming order events. */
+export async function startOrdersService(config: OrdersServiceConfig): Promise<OrdersService> {
+  const db = createOrdersDatabase(config.databaseUrl);
+  try {
+    await migrateOrdersDatabase(db);
+    const consumer = createTcpConsumer({
+      endpoints: config.rocketmqEndpoints,
+      consumerGroup: 'billing',
+      db,
+      handlers: [new InvoiceHandlers()],
+      concurrency: 32,
+      ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+      ...(config.logger === undefined ? {} : { logger: config.logger }),
+      ...(config.onEvent === undefined ? {} : { onEvent: config.onEvent }),
+    });
+    await consumer.start();
+    return {
+      consumer,
+      async stop() {
+        await consumer.stop();
+        await db.destroy();
+      },
+    };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * How to test a service built on Idem: a real Postgres, the RocketMQ peer from @idem/testing,
+ * duplicates injected on purpose, and assertions on the service's own tables.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createOrdersDatabase } from '../src/orders-database.js';
+import { type OrdersService, startOrdersService } from '../src/start-orders-service.js';
+
+describe('the orders service', () => {
+  let peer: RocketMQPeer;
+  let service: OrdersService;
+  // A database of its own, as the service would have: Idem's schema and the invoices table.
+  const name = `orders_test_${randomBytes(4).toString('hex')}`;
+  const admin = async (statement: string): Promise<void> => {
+    const client = new pg.Client(inject('databaseUrl'));
+    await client.connect();
+    await client.query(statement).finally(() => client.end());
+  };
+  const databaseUrl = (() => {
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${name}`;
+    return url.toString();
+  })();
+  const db = createOrdersDatabase(databaseUrl);
+  beforeAll(() => admin(`create database ${name}`));
+  afterAll(async () => {
+    await db.destroy();
+    await admin(`drop database ${name}`);
+  });
+
+  beforeEach(async () => {
+    await sql`drop table if exists invoices`.execute(db);
+    await sql`drop schema if exists idem cascade`.execute(db);
+    peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
+    service = await startOrdersService({ databaseUrl, rocketmqEndpoints: peer.endpoints });
+  });
+  afterEach(async () => {
+    await service.stop();
+    await peer.stop();
+  });
+
+  it('writes one invoice per order and marks it paid once, however often the events arrive', async () => {
+    peer.duplicateDeliveries(1);
+    const created = { orderId: 'order-1', customerId: 'customer-7', amountCents: 4200 };
+    peer.publish({ topic: 'orders', tag: 'created', keys: ['order-1'], body: JSON.stringify(created) });
+    // The producer re-sent the same event: a new message id, the same key.
+    peer.publish({ topic: 'orders', tag: 'created', keys: ['order-1'], body: JSON.stringify(created) });
+    const paid = { orderId: 'order-1', paidAt: '2026-11-25T08:00:00.000Z' };
+    peer.publish({ topic: 'orders', tag: 'paid', keys: ['paid:order-1'], body: JSON.stringify(paid) });
+    await peer.idle('billing', { timeoutMs: 30_000 });
+
+    const invoices = await db.selectFrom('invoices').select(['order_id', 'amount_cents', 'status']).execute();
+    expect(invoices).toEqual([{ order_id: 'order-1', amount_cents: 4200, status: 'paid' }]);
+    expect(service.consumer.health().outcomes.duplicate).toBeGreaterThanOrEqual(3);
+  });
+
+  it('dead-letters an order event that does not match the schema, keeping its body for replay', async () => {
+    peer.publish({
+      topic: 'orders',
+      tag: 'created',
+      keys: ['order-2'],
+      body: JSON.stringify({ orderId: 'order-2' }),
+    });
+    await peer.idle('billing', { timeoutMs: 30_000 });
+    const deadLetters = await sql<{ reason: string; error_message: string }>`
+      select reason, error_message from idem.dead_letters`.execute(db);
+    expect(deadLetters.rows).toEqual([
+      expect.objectContaining({
+        reason: 'SCHEMA_VALIDATION_FAILED',
+        error_message: expect.stringMatching(/customerId/),
+      }),
+    ]);
+  });
+});
