@@ -97,6 +97,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   };
   const tasks = new Set<Promise<void>>();
   const groupTails = new Map<string, Promise<void>>();
+  const blockedGroups = new Set<string>();
   // Slots are reserved before a receive; `inFlight` counts only messages actually received.
   let slotsUsed = 0;
   let inFlight = 0;
@@ -118,7 +119,9 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   async function receiveLoop(): Promise<void> {
     while (!signal.aborted) {
       await gate.whenOpen();
-      await slotFree();
+      // In batch mode wait for room for half a batch, so transactions do not shrink to a
+      // message or two whenever a few slots free up.
+      await slotFree(mode === 'batch' ? Math.max(1, Math.floor(Math.min(batchSize, concurrency) / 2)) : 1);
       if (signal.aborted) break;
       // Reserve the slots before receiving, so parallel receivers never overshoot concurrency.
       const wanted = Math.min(batchSize, concurrency - slotsUsed);
@@ -147,7 +150,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     const ordered = received.filter((item) => item.message.messageGroup !== undefined);
     const unordered = received.filter((item) => item.message.messageGroup === undefined);
     if (mode === 'batch' && unordered.length > 0) track(unordered.length, () => handleBatch(unordered));
-    else for (const item of unordered) track(1, () => handleOne(item));
+    else for (const item of unordered) track(1, async () => void (await handleOne(item)));
     for (const item of ordered) {
       track(1, () => inGroupOrder(item.message.messageGroup ?? '', () => handleOne(item)));
     }
@@ -176,8 +179,8 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     for (const resolve of waiters) resolve();
   }
 
-  async function slotFree(): Promise<void> {
-    while (slotsUsed >= concurrency && !signal.aborted) {
+  async function slotFree(wanted: number): Promise<void> {
+    while (concurrency - slotsUsed < wanted && !signal.aborted) {
       await new Promise<void>((resolve) => {
         slotWaiters.push(resolve);
         signal.addEventListener('abort', () => resolve(), { once: true });
@@ -185,17 +188,28 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     }
   }
 
-  // Messages of one FIFO group run one after another, in the order received.
-  async function inGroupOrder(group: string, work: () => Promise<void>): Promise<void> {
+  /**
+   * Messages of one FIFO group run one after another, in the order received. Once one of them
+   * is not acked (its handler failed), the group's later messages from the same receives are
+   * left unacked too: they come back after it, so the group's order survives the failure.
+   */
+  async function inGroupOrder(group: string, work: () => Promise<boolean>): Promise<void> {
     const previous = groupTails.get(group) ?? Promise.resolve();
-    const run = previous.then(work);
+    const run = previous.then(async () => {
+      if (blockedGroups.has(group)) return;
+      if (!(await work())) blockedGroups.add(group);
+    });
     const tail = run.catch(() => {});
     groupTails.set(group, tail);
     await run;
-    if (groupTails.get(group) === tail) groupTails.delete(group);
+    if (groupTails.get(group) === tail) {
+      groupTails.delete(group);
+      blockedGroups.delete(group);
+    }
   }
 
-  async function handleOne(item: ReceivedMessage<Receipt>): Promise<void> {
+  /** Handles one delivery; resolves true when it was acked. */
+  async function handleOne(item: ReceivedMessage<Receipt>): Promise<boolean> {
     const lease = new LeaseKeeper(source, item.receipt, logger, {
       ...fields,
       messageId: item.message.messageId,
@@ -210,6 +224,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       await lease.stop();
     }
     await settle([{ result, message: item.message, receipt: lease.receipt }]);
+    return shouldAcknowledge(result);
   }
 
   async function handleBatch(items: ReceivedMessage<Receipt>[]): Promise<void> {
@@ -278,8 +293,12 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       broker.succeeded();
     } catch (error) {
       // Left to redelivery: the broker hands the message out again and the duplicate is skipped.
+      // Not an outage by itself (a lost ack is routine during upgrades); receives tell that.
       ackFailures += toAck.length;
-      broker.failed(error);
+      logger.debug(
+        { ...fields, count: toAck.length, error: String(error) },
+        'ack not confirmed; left to redelivery',
+      );
       emit({ type: 'ack-failed', count: toAck.length, error });
     }
   }

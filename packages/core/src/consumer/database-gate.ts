@@ -22,7 +22,8 @@ export class DatabaseGate {
     private readonly stopSignal: AbortSignal,
     options: { readonly maxProbeDelayMs?: number; readonly fields?: Record<string, unknown> } = {},
   ) {
-    this.#tracker = new OutageTracker(logger, 'Postgres', options.fields);
+    // No grace period: the gate closes only on a failure already classified as the database's.
+    this.#tracker = new OutageTracker(logger, 'Postgres', options.fields, 0);
     this.#backoff = createBackoff({ initialMs: 100, maxMs: options.maxProbeDelayMs ?? 2000 });
   }
 

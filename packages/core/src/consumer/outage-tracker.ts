@@ -16,15 +16,22 @@ export class OutageTracker {
   #up = true;
   #since: Date | undefined;
   #outages = 0;
+  #failingSince: number | undefined;
 
+  /**
+   * @param graceMs - failures are an outage only once they have lasted this long (or repeated
+   *   after it): one reset connection is not worth two log lines.
+   */
   constructor(
     private readonly logger: Logger,
     private readonly what: string,
     private readonly fields: Record<string, unknown> = {},
+    private readonly graceMs = 1000,
   ) {}
 
   /** Reports a successful call. Logs the end of an outage if one was running. */
   succeeded(): void {
+    this.#failingSince = undefined;
     if (this.#up) {
       this.#since ??= new Date();
       return;
@@ -41,8 +48,11 @@ export class OutageTracker {
   /** Reports a failed call. Logs the start of an outage if none was running. */
   failed(error: unknown): void {
     if (!this.#up) return;
+    const now = Date.now();
+    this.#failingSince ??= now;
+    if (now - this.#failingSince < this.graceMs) return;
     this.#up = false;
-    this.#since = new Date();
+    this.#since = new Date(this.#failingSince);
     this.#outages += 1;
     this.logger.warn(
       { ...this.fields, error: error instanceof Error ? error.message : String(error) },

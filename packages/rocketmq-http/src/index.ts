@@ -1,0 +1,15 @@
+/**
+ * `@idem/rocketmq-http`: Idem consumers over ApsaraMQ for RocketMQ's HTTP protocol
+ * (`@aliyunmq/mq-http-sdk`).
+ *
+ * @packageDocumentation
+ */
+export { createHttpConsumer, type HttpConsumer } from './create-http-consumer.js';
+export type { HttpConsumerOptions } from './http-consumer-options.js';
+export type { SdkMessage } from './mq-http-client.js';
+export {
+  type HttpReceipt,
+  RocketMQHttpSource,
+  type RocketMQHttpSourceSettings,
+} from './rocketmq-http-source.js';
+export { HTTP_TRANSPORT, toInboundMessage } from './to-inbound-message.js';
