@@ -109,3 +109,8 @@ function unavailable(cause: Error, what: string): IdemError {
 export function isSwallowedStatementFailure(error: unknown): boolean {
   return isAbortedTransactionError(error) || (error as { code?: unknown } | undefined)?.code === '25P02';
 }
+
+/** True for SQLSTATE 42501: the role lacks a privilege; retrying will not help, a GRANT will. */
+export function isInsufficientPrivilege(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '42501';
+}

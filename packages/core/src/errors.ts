@@ -10,7 +10,8 @@
  * - Infrastructure (retryable; adapters pause instead of burning delivery attempts):
  *   `DATABASE_UNAVAILABLE`, `TRANSACTION_CONFLICT`, `LOCK_TIMEOUT`, `SCHEMA_NOT_MIGRATED`,
  *   `BROKER_UNAVAILABLE`, `ACK_FAILED`.
- * - Operations: `MIGRATION_FAILED`, `STARTUP_FAILED`, `SHUTDOWN_TIMEOUT`, `INTERNAL_ERROR`.
+ * - Operations: `MIGRATION_FAILED`, `STARTUP_FAILED`, `SHUTDOWN_TIMEOUT`, `INTERNAL_ERROR`,
+ *   `PERMISSION_DENIED` (the database role lacks a privilege an operation needs; not retryable).
  */
 export type IdemErrorCode =
   | 'INVALID_CONFIGURATION'
@@ -35,7 +36,8 @@ export type IdemErrorCode =
   | 'MIGRATION_FAILED'
   | 'STARTUP_FAILED'
   | 'SHUTDOWN_TIMEOUT'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  | 'PERMISSION_DENIED';
 
 /** Options of {@link IdemError}. */
 export interface IdemErrorOptions {

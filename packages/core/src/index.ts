@@ -86,6 +86,79 @@ export {
   type MetricsRegistry,
   startHealthServer,
 } from './observability/start-health-server.js';
+// Operations: retention, the dedup window check, dead letters, stats, doctor, CLI config.
+export { advisoryLockKey } from './operations/advisory-lock.js';
+export {
+  checkDedupWindow,
+  type DedupWindowCheck,
+  type DedupWindowCheckOptions,
+  type DedupWindowWarning,
+} from './operations/check-dedup-window.js';
+export {
+  type CleanupOptions,
+  type CleanupReport,
+  type CleanupResult,
+  type CleanupSkipped,
+  cleanupProcessedMessages,
+} from './operations/cleanup-processed-messages.js';
+export {
+  type ConsumerGroupKeys,
+  collectIdemStats,
+  type IdemStats,
+  type IdemStatsOptions,
+  type OpenDeadLetterCount,
+} from './operations/collect-idem-stats.js';
+export {
+  type DeadLetter,
+  type DeadLetterResolution,
+  type DeadLetterSummary,
+  deadLetterToMessage,
+} from './operations/dead-letter-record.js';
+export { formatDuration, parseDuration } from './operations/duration.js';
+export { defineIdemConfig, type IdemConfig, type IdemConfigContext } from './operations/idem-config.js';
+export {
+  DEFAULT_CONFIG_FILES,
+  type LoadedIdemConfig,
+  loadIdemConfig,
+} from './operations/load-idem-config.js';
+export {
+  type PurgeDeadLettersOptions,
+  type PurgeReport,
+  purgeDeadLetters,
+} from './operations/purge-dead-letters.js';
+export {
+  type GetDeadLetterOptions,
+  getDeadLetter,
+  type ListDeadLettersOptions,
+  listDeadLetters,
+} from './operations/read-dead-letters.js';
+export {
+  type ReplayDeadLettersOptions,
+  type ReplayItem,
+  type ReplayOutcome,
+  type ReplayReport,
+  replayDeadLetters,
+} from './operations/replay-dead-letters.js';
+export {
+  ROCKETMQ_DEFAULT_MAX_RETRIES,
+  ROCKETMQ_DEFAULT_MESSAGE_RETENTION_MS,
+  ROCKETMQ_RETRY_BACKOFF_MS,
+  rocketMqRetryHorizonMs,
+} from './operations/rocketmq-retry-defaults.js';
+export {
+  type DoctorCheck,
+  type DoctorOptions,
+  type DoctorReport,
+  runDoctor,
+} from './operations/run-doctor.js';
+export {
+  findMissingRuntimePrivileges,
+  type MissingPrivilege,
+  RUNTIME_TABLE_PRIVILEGES,
+  type RuntimePrivilegeCheck,
+  runtimeGrantStatements,
+} from './operations/runtime-privileges.js';
+export { type Retention, type RetentionOptions, startRetention } from './operations/start-retention.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
 export type { PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';

@@ -36,12 +36,12 @@ export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   options: MigrateOptions = {},
 ): Promise<MigrationStep[]> {
-  return unwrap(await migrator(db, options).migrateToLatest());
+  return await run(() => migrator(db, options).migrateToLatest());
 }
 
 /** Runs the next pending migration, if any. */
 export async function migrateUp<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<MigrationStep[]> {
-  return unwrap(await migrator(db, options).migrateUp());
+  return await run(() => migrator(db, options).migrateUp());
 }
 
 /** Reverts the latest migration that ran. Reverting the first one drops Idem's tables and their data. */
@@ -49,7 +49,7 @@ export async function migrateDown<DB>(
   db: Kysely<DB>,
   options: MigrateOptions = {},
 ): Promise<MigrationStep[]> {
-  return unwrap(await migrator(db, options).migrateDown());
+  return await run(() => migrator(db, options).migrateDown());
 }
 
 /** Every known migration with when it ran, oldest first. */
@@ -81,6 +81,20 @@ function migrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
     migrationTableName: 'idem_migration',
     migrationLockTableName: 'idem_migration_lock',
   });
+}
+
+// Before it runs anything, kysely's migrator looks up the tables of every schema by name; a
+// schema or table another session drops during that lookup fails it with 3F000, 42P01 or
+// 42703. Nothing ran yet then, so trying again is safe. (Seen with parallel tests; possible in
+// production when another service shares the database.)
+async function run(migrate: () => Promise<MigrationResultSet>): Promise<MigrationStep[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    const resultSet = await migrate();
+    const code = (resultSet.error as { code?: unknown } | undefined)?.code;
+    const nothingRan = (resultSet.results ?? []).every((result) => result.status === 'NotExecuted');
+    const raced = nothingRan && (code === '3F000' || code === '42P01' || code === '42703');
+    if (!raced || attempt === 5) return unwrap(resultSet);
+  }
 }
 
 function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {

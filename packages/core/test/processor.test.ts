@@ -1,6 +1,6 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sql } from 'kysely';
 import { Consumer, createProcessor, type HandlerContext, migrateToLatest, Subscribe } from '../src/index.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
@@ -44,10 +44,21 @@ describe('createProcessor().dispatch', () => {
     const idemSchema = `${schema}_idem`;
     await migrateToLatest(db, { schema: idemSchema });
     try {
-      const processor = createProcessor({ db, schema: idemSchema, handlers: [new OrderHandlers()], consumerGroup: 'billing' });
-      expect(await processor.dispatch(inboundMessage({ keys: ['order-apart'] }))).toMatchObject({ outcome: 'processed' });
-      expect(await database().effects()).toEqual([{ key: 'order-apart', handler: 'onOrderCreated', value: 10 }]);
-      const claimed = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_messages`)}`.execute(db);
+      const processor = createProcessor({
+        db,
+        schema: idemSchema,
+        handlers: [new OrderHandlers()],
+        consumerGroup: 'billing',
+      });
+      expect(await processor.dispatch(inboundMessage({ keys: ['order-apart'] }))).toMatchObject({
+        outcome: 'processed',
+      });
+      expect(await database().effects()).toEqual([
+        { key: 'order-apart', handler: 'onOrderCreated', value: 10 },
+      ]);
+      const claimed = await sql<{
+        n: string;
+      }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_messages`)}`.execute(db);
       expect(claimed.rows[0]?.n).toBe('1');
     } finally {
       await sql`drop schema ${sql.id(idemSchema)} cascade`.execute(db);

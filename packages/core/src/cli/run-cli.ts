@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { IdemError } from '../errors.js';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
+import { registerCleanupCommand } from './cleanup-command.js';
 import { type CliIo, CliUsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli-io.js';
+import { registerDeadLettersCommand } from './dead-letters-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerStatsCommand } from './stats-command.js';
 
 /**
  * Runs the `idem` command line with `argv` (without node and script) and resolves to its exit
@@ -19,6 +23,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       writeErr: (text) => io.stderr(text.trimEnd()),
     });
   registerMigrateCommand(program, io);
+  registerCleanupCommand(program, io);
+  registerDeadLettersCommand(program, io);
+  registerStatsCommand(program, io);
+  registerDoctorCommand(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

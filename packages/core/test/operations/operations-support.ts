@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import { runCli } from '../../src/cli/run-cli.js';
+import type { TestDatabase } from '../support/test-database.js';
+
+/** Inserts processed keys directly, stored `ageMs` ago, to give retention something to delete. */
+export async function insertProcessedKeys(
+  database: TestDatabase,
+  options: {
+    readonly count: number;
+    readonly ageMs: number;
+    readonly group?: string;
+    readonly prefix?: string;
+  },
+): Promise<void> {
+  const group = options.group ?? 'billing';
+  const prefix = options.prefix ?? `k${options.ageMs}-`;
+  await sql`
+    insert into ${sql.table(`${database.schema}.processed_messages`)}
+      (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport, processed_at)
+    select ${group}, ${prefix} || n, 'M' || n, 'orders', 'created', 'OrderHandlers.onOrderCreated', '\\x00'::bytea, 1, 'test',
+           now() - make_interval(secs => ${options.ageMs / 1000}::float8)
+    from generate_series(1, ${options.count}::int) as n`.execute(database.db);
+}
+
+/** Moves every stored key and dead letter `ageMs` into the past. */
+export async function backdate(database: TestDatabase, ageMs: number): Promise<void> {
+  await sql`update ${sql.table(`${database.schema}.processed_messages`)}
+    set processed_at = processed_at - make_interval(secs => ${ageMs / 1000}::float8)`.execute(database.db);
+}
+
+/** The output of one in-process run of the `idem` CLI. */
+export interface CliRun {
+  readonly code: number;
+  readonly out: string[];
+  readonly err: string[];
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `idem ...` in-process against the test schema, the database given through DATABASE_URL. */
+export async function idem(argv: readonly string[], url: string): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    stdout: (line) => out.push(line),
+    stderr: (line) => err.push(line),
+    env: { DATABASE_URL: url },
+  });
+  return { code, out, err, stdout: out.join('\n'), stderr: err.join('\n') };
+}
