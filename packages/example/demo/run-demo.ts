@@ -18,20 +18,22 @@ import { startOrdersService } from '../src/start-orders-service.js';
 import { startDemoProducer } from './demo-producer.js';
 import { DemoStats } from './demo-stats.js';
 
-const ORDERS = Number(process.env['IDEM_DEMO_ORDERS'] ?? 3000);
+const ORDERS = Number(process.env.IDEM_DEMO_ORDERS ?? 3000);
 const PAID_EVERY = 10;
 const RESTART_DOWN_MS = 3000;
 const startedAt = Date.now();
 const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s`;
 const say = (line: string): void => console.log(`[${elapsed()}] ${line}`);
 
-let postgres: EmbeddedPostgresServer | undefined;
-let peer: RocketMQPeer | undefined;
-const databaseUrl = process.env['DATABASE_URL'] ?? (postgres = await startEmbeddedPostgres()).url;
+const postgres: EmbeddedPostgresServer | undefined =
+  process.env.DATABASE_URL === undefined ? await startEmbeddedPostgres() : undefined;
+const databaseUrl = postgres?.url ?? process.env.DATABASE_URL ?? '';
 say(postgres === undefined ? 'Postgres: DATABASE_URL' : `Postgres: embedded, port ${postgres.port}`);
-const endpoints =
-  process.env['IDEM_DEMO_ROCKETMQ_ENDPOINTS'] ??
-  (peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 })).endpoints;
+const peer: RocketMQPeer | undefined =
+  process.env.IDEM_DEMO_ROCKETMQ_ENDPOINTS === undefined
+    ? await startRocketMQPeer({ minInvisibleDurationMs: 1000 })
+    : undefined;
+const endpoints = peer?.endpoints ?? process.env.IDEM_DEMO_ROCKETMQ_ENDPOINTS ?? '';
 say(peer === undefined ? `RocketMQ: ${endpoints}` : `RocketMQ: in-process protocol peer at ${endpoints}`);
 
 const stats = new DemoStats();

@@ -23,9 +23,9 @@ function required(name: string): string {
   return value;
 }
 
-const accessKey = process.env['ROCKETMQ_ACCESS_KEY'];
-const accessSecret = process.env['ROCKETMQ_ACCESS_SECRET'];
-const namespace = process.env['ROCKETMQ_NAMESPACE'];
+const accessKey = process.env.ROCKETMQ_ACCESS_KEY;
+const accessSecret = process.env.ROCKETMQ_ACCESS_SECRET;
+const namespace = process.env.ROCKETMQ_NAMESPACE;
 const service = await startOrdersService({
   databaseUrl: required('DATABASE_URL'),
   rocketmqEndpoints: required('ROCKETMQ_ENDPOINTS'),
