@@ -1,6 +1,7 @@
 import { IdemError, type Logger, type MessageSource, type ReceivedMessage, sleep } from '@idem/core';
 import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { clientLogger } from './client-logger.js';
+import { guardTelemetryStreams } from './guard-telemetry-streams.js';
 import { toInboundMessage } from './to-inbound-message.js';
 
 // RocketMQ status code of a receipt handle that is no longer valid (already redelivered).
@@ -38,6 +39,7 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
   }
 
   async start(): Promise<void> {
+    guardTelemetryStreams();
     const { settings } = this;
     const consumer = new SimpleConsumer({
       endpoints: settings.endpoints,

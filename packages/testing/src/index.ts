@@ -23,6 +23,28 @@ export type { MqHttpOutage, MqHttpOutageOptions } from './mq-http-peer/outage-co
 export type { MqHttpLostAckEffect } from './mq-http-peer/peer-context.js';
 export type { MqHttpOutageMode, MqHttpPeerStats } from './mq-http-peer/peer-stats.js';
 export { startMqHttpPeer } from './mq-http-peer/start-mq-http-peer.js';
+export {
+  DEFAULT_ROCKETMQ_VERSION,
+  ensureRocketMQJars,
+  type RocketMQJars,
+  type RocketMQJarsOptions,
+} from './rocketmq-broker/ensure-rocketmq-jars.js';
+export { realBrokerSkipReason } from './rocketmq-broker/real-broker-skip-reason.js';
+export type {
+  RocketMQGroupSpec,
+  RocketMQTopicSpec,
+  RocketMQTopicType,
+} from './rocketmq-broker/rocketmq-admin.js';
+export type {
+  RocketMQBroker,
+  RocketMQBrokerOptions,
+  RocketMQBrokerRestartOptions,
+} from './rocketmq-broker/rocketmq-broker.js';
+export {
+  RocketMQBrokerError,
+  type RocketMQBrokerErrorCode,
+} from './rocketmq-broker/rocketmq-broker-error.js';
+export { startRocketMQBroker } from './rocketmq-broker/start-rocketmq-broker.js';
 export { RocketMQPeerError, type RocketMQPeerErrorCode } from './rocketmq-peer/rocketmq-peer-error.js';
 export type {
   RocketMQPeer,
