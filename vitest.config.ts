@@ -6,6 +6,7 @@ const workspacePackages = {
   '@idem/testing': 'packages/testing',
   '@idem/rocketmq-tcp': 'packages/rocketmq-tcp',
   '@idem/rocketmq-http': 'packages/rocketmq-http',
+  '@idem/nestjs': 'packages/nestjs',
   '@idem/migrations': 'migrations',
 };
 

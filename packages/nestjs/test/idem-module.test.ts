@@ -1,0 +1,270 @@
+/**
+ * IdemModule inside a real Nest application context: real Postgres, the RocketMQ gRPC peer,
+ * handler classes as ordinary providers with constructor injection.
+ */
+import 'reflect-metadata';
+import { Consumer, createDatabase, type HandlerContext, Subscribe } from '@idem/core';
+import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import {
+  IDEM_DATABASE,
+  IdemConsumers,
+  IdemHealthIndicator,
+  IdemModule,
+  type IdemModuleOptions,
+  IdemTransaction,
+  type RunningConsumer,
+} from '../src/index.js';
+import { createEffectsTable, createTestSchema, type TestSchema } from './support/test-schema.js';
+
+interface TestDb {
+  effects: { key: string; note: string };
+}
+
+/** A Nest service writing through the injected accessor, not through a passed transaction. */
+@Injectable()
+class EffectsService {
+  readonly notes: string[] = [];
+  constructor(@Inject(IdemTransaction) private readonly transaction: IdemTransaction) {}
+
+  async record(key: string, note: string): Promise<void> {
+    await this.transaction.trx<TestDb>().insertInto('effects').values({ key, note }).execute();
+    this.notes.push(note);
+  }
+}
+
+/** Lets a test hold a handler mid-flight. */
+@Injectable()
+class Gate {
+  readonly entered = deferred();
+  readonly release = deferred();
+  enabled = false;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+@Consumer({ group: 'nest-billing' })
+@Injectable()
+class BillingHandlers {
+  constructor(
+    @Inject(EffectsService) private readonly effects: EffectsService,
+    @Inject(Gate) private readonly gate: Gate,
+  ) {}
+
+  @Subscribe({ topic: 'orders', tag: 'created' })
+  async onCreated(body: { id: string }, ctx: HandlerContext<TestDb>): Promise<void> {
+    if (this.gate.enabled) {
+      this.gate.entered.resolve();
+      await this.gate.release.promise;
+    }
+    await this.effects.record(ctx.idempotencyKey, `invoice for ${body.id}`);
+  }
+}
+
+const endpointsOf = (peer: RocketMQPeer) => peer.endpoints;
+
+function transport(peer: RocketMQPeer): IdemModuleOptions['transports'][number] {
+  return {
+    kind: 'rocketmq-tcp',
+    endpoints: endpointsOf(peer),
+    consumerGroup: 'nest-billing',
+    invisibleDurationMs: 2000,
+    longPollingTimeoutMs: 1000,
+  };
+}
+
+describe('IdemModule', () => {
+  let schema: TestSchema;
+  let db: Kysely<TestDb>;
+  let peer: RocketMQPeer;
+  let app: INestApplicationContext | undefined;
+
+  beforeAll(async () => {
+    const setup = createDatabase<unknown>({ connectionString: inject('databaseUrl'), maxConnections: 2 });
+    try {
+      schema = await createTestSchema(inject('databaseUrl'), setup);
+    } finally {
+      await setup.destroy();
+    }
+    db = createDatabase<TestDb>({ connectionString: schema.url, maxConnections: 4 });
+    await createEffectsTable(db as Kysely<unknown>);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await schema.drop();
+  });
+  beforeEach(async () => {
+    await sql`truncate effects`.execute(db);
+    await sql`truncate ${sql.id(schema.idemSchema, 'processed_messages')}`.execute(db);
+    peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await peer.stop();
+  });
+
+  async function boot(
+    options: Partial<IdemModuleOptions> = {},
+    extra: readonly object[] = [],
+    imports: readonly object[] = [],
+  ) {
+    @Module({
+      imports: [
+        ...(imports as never[]),
+        IdemModule.forRoot({
+          database: { connectionString: schema.url, maxConnections: 4 },
+          schema: schema.idemSchema,
+          transports: [transport(peer)],
+          ...options,
+        }),
+      ],
+      providers: [EffectsService, Gate, BillingHandlers, ...(extra as never[])],
+    })
+    class AppModule {}
+    app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
+    return app;
+  }
+
+  it('discovers @Consumer providers, injects their dependencies and writes each key once', async () => {
+    const context = await boot();
+    peer.duplicateDeliveries(1);
+    for (let i = 0; i < 2; i += 1) {
+      peer.publish({ topic: 'orders', tag: 'created', keys: ['order-1'], body: JSON.stringify({ id: '1' }) });
+    }
+    peer.publish({ topic: 'orders', tag: 'created', keys: ['order-2'], body: JSON.stringify({ id: '2' }) });
+    await peer.idle('nest-billing', { timeoutMs: 30_000 });
+
+    const rows = await db.selectFrom('effects').select(['key', 'note']).orderBy('key').execute();
+    expect(rows).toEqual([
+      { key: 'order-1', note: 'invoice for 1' },
+      { key: 'order-2', note: 'invoice for 2' },
+    ]);
+    expect(context.get(EffectsService).notes).toHaveLength(2);
+    const [consumer] = context.get(IdemConsumers).consumers;
+    expect(consumer?.name).toBe('rocketmq-tcp:nest-billing');
+    expect(consumer?.health().outcomes.duplicate).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports every consumer to terminus as up while running and down after shutdown', async () => {
+    const context = await boot();
+    const indicator = context.get(IdemHealthIndicator);
+    await expect.poll(async () => (await indicator.isHealthy('billing')).billing.status).toBe('up');
+    const result = await indicator.isHealthy('billing');
+    expect(result.billing.consumers['rocketmq-tcp:nest-billing']).toMatchObject({
+      consumerGroup: 'nest-billing',
+      kind: 'rocketmq-tcp',
+      ready: true,
+      brokerReachable: true,
+      databaseReachable: true,
+    });
+    await context.close();
+    app = undefined;
+    expect((await indicator.isHealthy()).idem).toEqual({ status: 'down', consumers: {} });
+  });
+
+  it('finishes and acks an in-flight message when the application closes', async () => {
+    const context = await boot();
+    const gate = context.get(Gate);
+    gate.enabled = true;
+    const consumers: readonly RunningConsumer[] = context.get(IdemConsumers).consumers;
+    peer.publish({ topic: 'orders', tag: 'created', keys: ['order-9'], body: JSON.stringify({ id: '9' }) });
+    await gate.entered.promise;
+
+    const closing = context.close();
+    app = undefined;
+    // The consumer is draining, not gone: the handler still holds its transaction open.
+    await expect.poll(() => consumers[0]?.health().status).toBe('stopping');
+    gate.release.resolve();
+    await closing;
+
+    expect(consumers.map((consumer) => consumer.health().status)).toEqual(['stopped']);
+    expect(await db.selectFrom('effects').select('key').execute()).toEqual([{ key: 'order-9' }]);
+    expect(peer.stats().acks).toBe(1);
+  });
+
+  it('uses the application database provider given by token, and leaves it open', async () => {
+    const APP_DB = Symbol('APP_DB');
+    const own = createDatabase<unknown>({ connectionString: schema.url, maxConnections: 2 });
+    try {
+      // The application's database module, global as such modules usually are, so IdemModule sees it.
+      @Global()
+      @Module({ providers: [{ provide: APP_DB, useValue: own }], exports: [APP_DB] })
+      class AppDatabaseModule {}
+      const context = await boot({ database: { useExisting: APP_DB } }, [], [AppDatabaseModule]);
+      expect(context.get(IDEM_DATABASE)).toBe(own);
+      peer.publish({ topic: 'orders', tag: 'created', keys: ['order-3'], body: JSON.stringify({ id: '3' }) });
+      await peer.idle('nest-billing', { timeoutMs: 30_000 });
+      await context.close();
+      app = undefined;
+      const rows = await own
+        .selectFrom('effects' as never)
+        .selectAll()
+        .execute();
+      expect(rows).toHaveLength(1);
+    } finally {
+      await own.destroy();
+    }
+  });
+
+  it('builds its options with forRootAsync from injected providers', async () => {
+    const SETTINGS = Symbol('SETTINGS');
+    @Module({ providers: [{ provide: SETTINGS, useValue: { url: schema.url } }], exports: [SETTINGS] })
+    class SettingsModule {}
+    @Module({
+      imports: [
+        IdemModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [SETTINGS],
+          useFactory: async (settings: { url: string }) => ({
+            database: { connectionString: settings.url, maxConnections: 2 },
+            schema: schema.idemSchema,
+            transports: [transport(peer)],
+          }),
+        }),
+      ],
+      providers: [EffectsService, Gate, BillingHandlers],
+    })
+    class AsyncAppModule {}
+    app = await NestFactory.createApplicationContext(AsyncAppModule, { logger: false, abortOnError: false });
+    peer.publish({ topic: 'orders', tag: 'created', keys: ['order-4'], body: JSON.stringify({ id: '4' }) });
+    await peer.idle('nest-billing', { timeoutMs: 30_000 });
+    expect(await db.selectFrom('effects').select('key').execute()).toEqual([{ key: 'order-4' }]);
+  });
+
+  it('refuses to start a request-scoped handler', async () => {
+    @Consumer({ group: 'nest-billing' })
+    @Injectable({ scope: Scope.REQUEST })
+    class RequestScopedHandlers {
+      @Subscribe({ topic: 'payments' })
+      async onPayment(): Promise<void> {}
+    }
+    await expect(boot({}, [RequestScopedHandlers])).rejects.toMatchObject({
+      code: 'INVALID_HANDLER',
+      message: expect.stringMatching(/RequestScopedHandlers.*singletons/),
+    });
+  });
+
+  it('refuses to start when a handler belongs to no configured transport', async () => {
+    @Consumer({ group: 'shipping' })
+    @Injectable()
+    class ShippingHandlers {
+      @Subscribe({ topic: 'shipments' })
+      async onShipment(): Promise<void> {}
+    }
+    await expect(boot({}, [ShippingHandlers])).rejects.toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+      message: expect.stringMatching(/no transport serves ShippingHandlers/),
+    });
+  });
+});
