@@ -13,16 +13,38 @@ export interface ChildConsumer {
 const fixture = fileURLToPath(new URL('../fixtures/consumer-process.ts', import.meta.url));
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Options of {@link startChildConsumer}. */
+export interface ChildConsumerOptions {
+  /** Called with each complete stdout line as it arrives (the event lines of IDEM_TEST_EVENTS=1). */
+  readonly onLine?: (line: string) => void;
+}
+
 /** Starts the fixture with tsx (decorators) and workspace sources; resolves once it consumes. */
-export async function startChildConsumer(env: Record<string, string>): Promise<ChildConsumer> {
+export async function startChildConsumer(
+  env: Record<string, string>,
+  options: ChildConsumerOptions = {},
+): Promise<ChildConsumer> {
   const child = spawn(process.execPath, ['--conditions=@idem/source', '--import', 'tsx', fixture], {
     cwd: packageDir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let partial = '';
+  const { onLine } = options;
   child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
+    const text = chunk.toString();
+    // Event lines are many; keep only the rest in `output`.
+    if (onLine === undefined) {
+      output += text;
+      return;
+    }
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      onLine(line);
+      if (!/^[RSA] /.test(line)) output += `${line}\n`;
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
