@@ -3,12 +3,20 @@
  * handler classes as ordinary providers with constructor injection.
  */
 import 'reflect-metadata';
-import { Consumer, createDatabase, type HandlerContext, Subscribe } from '@idem/core';
+import {
+  Consumer,
+  createDatabase,
+  createIdemMetrics,
+  type DispatchInstrumentation,
+  type HandlerContext,
+  Subscribe,
+} from '@idem/core';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Global, Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type Kysely, sql } from 'kysely';
+import promClient from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   IDEM_DATABASE,
@@ -154,6 +162,29 @@ describe('IdemModule', () => {
     const [consumer] = context.get(IdemConsumers).consumers;
     expect(consumer?.name).toBe('rocketmq-tcp:nest-billing');
     expect(consumer?.health().outcomes.duplicate).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts every dispatch in the given metrics and runs the given instrumentation around it', async () => {
+    const registry = new promClient.Registry();
+    const metrics = createIdemMetrics({ registry, promClient });
+    const traced: string[] = [];
+    const instrumentation: DispatchInstrumentation = {
+      around: (message, run) => {
+        traced.push(message.keys[0] ?? '');
+        return run();
+      },
+      onResult: () => {},
+    };
+    await boot({ metrics, instrumentation });
+    peer.publish({ topic: 'orders', tag: 'created', keys: ['order-5'], body: JSON.stringify({ id: '5' }) });
+    await peer.idle('nest-billing', { timeoutMs: 30_000 });
+
+    const exposition = await registry.metrics();
+    expect(exposition).toMatch(
+      /idem_messages_total\{consumer_group="nest-billing",topic="orders",outcome="processed"\} 1/,
+    );
+    expect(exposition).toMatch(/idem_broker_connected\{consumer_group="nest-billing"\} 1/);
+    expect(traced).toEqual(['order-5']);
   });
 
   it('reports every consumer to terminus as up while running and down after shutdown', async () => {
