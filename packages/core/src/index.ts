@@ -17,7 +17,7 @@ export {
   type DispatchMode,
 } from './consumer/consumer-runtime.js';
 export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
-export { type OutageState, OutageTracker } from './consumer/outage-tracker.js';
+export { type OutageState, OutageTracker, type OutageTrackerTiming } from './consumer/outage-tracker.js';
 export { createDatabase, type DatabaseOptions, redactConnectionString } from './create-database.js';
 export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
 export type { BodyDecoder } from './decode-body.js';

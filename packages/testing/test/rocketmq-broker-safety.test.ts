@@ -38,7 +38,11 @@ function isAlive(pid: number): boolean {
 describe('startRocketMQBroker safety nets and errors', () => {
   it('kills its JVMs when the Node process that started them is SIGKILLed', async () => {
     const script = fileURLToPath(new URL('../scripts/start-rocketmq-broker.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // tsx runs the script's TypeScript imports, as the script's usage line says.
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();

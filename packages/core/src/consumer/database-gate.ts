@@ -23,7 +23,7 @@ export class DatabaseGate {
     options: { readonly maxProbeDelayMs?: number; readonly fields?: Record<string, unknown> } = {},
   ) {
     // No grace period: the gate closes only on a failure already classified as the database's.
-    this.#tracker = new OutageTracker(logger, 'Postgres', options.fields, 0);
+    this.#tracker = new OutageTracker(logger, 'Postgres', options.fields, { graceMs: 0, stableMs: 0 });
     this.#backoff = createBackoff({ initialMs: 100, maxMs: options.maxProbeDelayMs ?? 2000 });
   }
 

@@ -7,50 +7,68 @@ export interface OutageState {
   readonly since: Date | undefined;
 }
 
+/** How long a state must hold before the tracker believes it. */
+export interface OutageTrackerTiming {
+  /** Failures are an outage only once they have lasted this long: one reset is not an outage. */
+  readonly graceMs?: number;
+  /**
+   * An outage ends only once calls have succeeded, with no failure between, for this long: a
+   * broker coming back flaps (connected, then refused while it loads) and must not log twice.
+   */
+  readonly stableMs?: number;
+}
+
 /**
  * Turns a stream of successes and failures against one dependency (broker, database) into two
  * log lines per outage: a warning when it starts and an info line with its length when it ends.
  * Retries in between log nothing: an upgrade must not flood the logs.
  */
 export class OutageTracker {
+  readonly #graceMs: number;
+  readonly #stableMs: number;
   #up = true;
   #since: Date | undefined;
   #outages = 0;
   #failingSince: number | undefined;
+  #succeedingSince: number | undefined;
 
-  /**
-   * @param graceMs - failures are an outage only once they have lasted this long (or repeated
-   *   after it): one reset connection is not worth two log lines.
-   */
   constructor(
     private readonly logger: Logger,
     private readonly what: string,
     private readonly fields: Record<string, unknown> = {},
-    private readonly graceMs = 1000,
-  ) {}
+    timing: OutageTrackerTiming = {},
+  ) {
+    this.#graceMs = timing.graceMs ?? 1000;
+    this.#stableMs = timing.stableMs ?? 2000;
+  }
 
-  /** Reports a successful call. Logs the end of an outage if one was running. */
+  /** Reports a successful call. Logs the end of an outage once successes have held. */
   succeeded(): void {
     this.#failingSince = undefined;
     if (this.#up) {
       this.#since ??= new Date();
       return;
     }
-    const downMs = Date.now() - (this.#since?.getTime() ?? Date.now());
+    const now = Date.now();
+    this.#succeedingSince ??= now;
+    if (now - this.#succeedingSince < this.#stableMs) return;
+    const downMs = this.#succeedingSince - (this.#since?.getTime() ?? this.#succeedingSince);
     this.#up = true;
-    this.#since = new Date();
+    this.#since = new Date(this.#succeedingSince);
+    this.#succeedingSince = undefined;
     this.logger.info(
       { ...this.fields, outageMs: downMs },
       `${this.what} is reachable again after ${(downMs / 1000).toFixed(1)} s`,
     );
   }
 
-  /** Reports a failed call. Logs the start of an outage if none was running. */
+  /** Reports a failed call. Logs the start of an outage once failures have lasted. */
   failed(error: unknown): void {
+    this.#succeedingSince = undefined;
     if (!this.#up) return;
     const now = Date.now();
     this.#failingSince ??= now;
-    if (now - this.#failingSince < this.graceMs) return;
+    if (now - this.#failingSince < this.#graceMs) return;
     this.#up = false;
     this.#since = new Date(this.#failingSince);
     this.#outages += 1;

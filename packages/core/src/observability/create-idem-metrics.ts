@@ -219,7 +219,13 @@ function tableStatsSource<DB>(options: TableStatsOptions<DB>, logger: Logger): T
   const timeoutMs = options.timeoutMs ?? 2000;
   const cacheMs = options.cacheMs ?? 5000;
   const db = options.db as unknown as Kysely<unknown>;
-  const outage = new OutageTracker(logger, `Postgres (statistics of Idem's tables in schema ${schema})`);
+  // Scrapes are seconds apart: believe each one at once.
+  const outage = new OutageTracker(
+    logger,
+    `Postgres (statistics of Idem's tables in schema ${schema})`,
+    {},
+    { graceMs: 0, stableMs: 0 },
+  );
   let last: { at: number; stats: Promise<TableStats | undefined> } | undefined;
   return {
     schema,
