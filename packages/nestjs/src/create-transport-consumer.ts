@@ -2,6 +2,7 @@ import type { ConsumerEvent, ConsumerHealth, DispatchResult, InboundMessage } fr
 import type { Kysely } from 'kysely';
 import { transportName } from './assign-handlers.js';
 import type { IdemModuleOptions, IdemTransportOptions } from './idem-module-options.js';
+import { nestLoggerBridge } from './nest-logger-bridge.js';
 
 /** A consumer the module runs: what every adapter's consumer offers. */
 export interface RunningConsumer {
@@ -30,7 +31,7 @@ export async function createTransportConsumer(
   const onEvent = combine<[ConsumerEvent]>(hooks?.onEvent, transport.onEvent);
   // Module-wide defaults first, so a transport's own value (spread after them) wins.
   const defaults = defined({
-    logger: options.logger,
+    logger: options.logger ?? nestLoggerBridge(),
     instrumentation: options.instrumentation,
     schema: options.schema,
     lockTimeoutMs: options.lockTimeoutMs,

@@ -64,7 +64,7 @@ export interface IdemModuleOptions {
   readonly metrics?: IdemMetrics;
   /** Runs around every dispatch, e.g. `createTracingInstrumentation()`. */
   readonly instrumentation?: DispatchInstrumentation;
-  /** Default logger of every transport (pino-compatible). */
+  /** Default logger of every transport (pino-compatible). Default: Nest's `Logger`, context `Idem`. */
   readonly logger?: Logger;
   /** Defaults for every transport (each may override): the Postgres schema of Idem's tables. */
   readonly schema?: string;

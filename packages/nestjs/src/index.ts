@@ -24,3 +24,4 @@ export type {
 } from './idem-module-options.js';
 export { IDEM_DATABASE, IDEM_MODULE_OPTIONS } from './idem-tokens.js';
 export { IdemTransaction } from './idem-transaction.js';
+export { type NestLoggerBridgeOptions, nestLoggerBridge } from './nest-logger-bridge.js';

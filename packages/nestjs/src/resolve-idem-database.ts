@@ -1,6 +1,7 @@
 import { createDatabase, IdemError } from '@idem/core';
 import type { Kysely } from 'kysely';
 import type { IdemModuleOptions } from './idem-module-options.js';
+import { nestLoggerBridge } from './nest-logger-bridge.js';
 
 /**
  * The kysely instance for the options' `database`: created from a connection string, or the
@@ -11,10 +12,7 @@ export function resolveIdemDatabase(options: IdemModuleOptions): Kysely<unknown>
   const { database } = options;
   if ('instance' in database) return database.instance;
   if ('connectionString' in database) {
-    return createDatabase<unknown>({
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...database,
-    });
+    return createDatabase<unknown>({ logger: options.logger ?? nestLoggerBridge(), ...database });
   }
   throw new IdemError(
     'INVALID_CONFIGURATION',

@@ -1,5 +1,5 @@
 import { migrateToLatest as migrateIdem } from '@idem/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import type { WarehouseDatabase } from './warehouse-database.js';
 
