@@ -7,6 +7,7 @@
  */
 import type { Migration } from 'kysely/migration';
 import { initialSchema } from './0001-initial-schema.js';
+import { messageGroupQuarantine } from './0002-message-group-quarantine.js';
 
 /**
  * Idem's migrations keyed by name; names sort in the order they must run.
@@ -16,5 +17,6 @@ import { initialSchema } from './0001-initial-schema.js';
 export function idemMigrations(schema: string): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(schema),
+    '0002-message-group-quarantine': messageGroupQuarantine(schema),
   };
 }

@@ -9,7 +9,11 @@ import { type Logger, silentLogger } from './logger.js';
 import type { InboundMessage } from './message.js';
 import type { DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
 import { instrumentHandlers } from './observability/instrument-handlers.js';
-import type { PayloadMismatchPolicy, ProcessorRuntime } from './processor-runtime.js';
+import type {
+  MessageGroupDeadLetterPolicy,
+  PayloadMismatchPolicy,
+  ProcessorRuntime,
+} from './processor-runtime.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 import type { IdemTables } from './store/idem-tables.js';
 
@@ -35,6 +39,11 @@ export interface ProcessorOptions<DB = unknown> {
   readonly maxAttempts?: number;
   /** Same key, different body: `dead-letter` (default) or `ignore` (acked as a duplicate, logged). */
   readonly onPayloadMismatch?: PayloadMismatchPolicy;
+  /**
+   * A dead letter in a FIFO message group: `quarantine` (default) parks the group's later
+   * messages until `idem groups release`, keeping the order; `continue` processes them.
+   */
+  readonly onMessageGroupDeadLetter?: MessageGroupDeadLetterPolicy;
   readonly logger?: Logger;
   /** Called with every result, for metrics and tracing. Must not throw. */
   readonly onResult?: (result: DispatchResult, message: InboundMessage) => void;
@@ -106,6 +115,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     lockTimeoutMs,
     maxAttempts,
     onPayloadMismatch,
+    onMessageGroupDeadLetter: options.onMessageGroupDeadLetter ?? 'quarantine',
     logger: options.logger ?? silentLogger,
   };
   const { instrumentation } = options;

@@ -11,11 +11,13 @@ import {
   failedResult,
   judgeHandlerError,
   type ProcessorRuntime,
+  quarantinedError,
   resultBase,
 } from './processor-runtime.js';
 import { resolveDuplicate } from './resolve-duplicate.js';
 import type { IdemTables } from './store/idem-tables.js';
 import { claimKeys, findProcessed, releaseKey, setLockTimeout } from './store/processed-messages-store.js';
+import { findQuarantinedGroups } from './store/quarantine-store.js';
 
 /** Raised inside the batch transaction when the database fails: every message is retried. */
 class BatchAborted extends Error {
@@ -86,18 +88,43 @@ async function processInTransaction(
     ready.filter((item) => !claimed.has(item.key)).map((item) => item.key),
   );
 
+  // Message groups whose later messages are parked: quarantined before, or by this batch.
+  const parked =
+    runtime.onMessageGroupDeadLetter === 'quarantine'
+      ? await findQuarantinedGroups(
+          idem,
+          group,
+          prepared.flatMap((item) =>
+            item.message.messageGroup === undefined ? [] : [item.message.messageGroup],
+          ),
+        )
+      : new Set<string>();
   // The result of the delivery that held each key claimed in this batch.
   const holderResults = new Map<string, DispatchResult>();
   let index = 0;
   for (const item of prepared) {
     index += 1;
+    const messageGroup = item.message.messageGroup;
+    if (messageGroup !== undefined && parked.has(messageGroup)) {
+      // Parked: its key was claimed above, so give it back before recording the dead letter.
+      if (item.kind === 'ready' && claimed.has(item.key) && firstByKey.get(item.key) === item) {
+        await releaseKey(idem, group, item.key);
+        claimed.delete(item.key);
+      }
+      const error = quarantinedError(item.message);
+      await deadLetterIn(runtime, idem, item, error);
+      results.push(deadLetteredResult(item, error, startedAt));
+      continue;
+    }
     if (item.kind === 'poison') {
       await deadLetterIn(runtime, idem, item, item.error);
       results.push(deadLetteredResult(item, item.error, startedAt));
+      parkGroupAfter(runtime, parked, item, deadLetteredResult(item, item.error, startedAt));
     } else if (claimed.has(item.key) && firstByKey.get(item.key) === item) {
       const result = await runInSavepoint(runtime, trx, idem, item, `idem_message_${index}`, startedAt);
       holderResults.set(item.key, result);
       results.push(result);
+      parkGroupAfter(runtime, parked, item, result);
     } else {
       const holder = holderResults.get(item.key);
       results.push(
@@ -108,6 +135,23 @@ async function processInTransaction(
     }
   }
   return results;
+}
+
+/** Adds the message's group to `parked` when its result dead-lettered it under quarantine. */
+function parkGroupAfter(
+  runtime: ProcessorRuntime,
+  parked: Set<string>,
+  item: ReadyMessage | PoisonMessage,
+  result: DispatchResult,
+): void {
+  const { messageGroup } = item.message;
+  if (
+    messageGroup !== undefined &&
+    result.outcome === 'dead-lettered' &&
+    runtime.onMessageGroupDeadLetter === 'quarantine'
+  ) {
+    parked.add(messageGroup);
+  }
 }
 
 async function runInSavepoint(

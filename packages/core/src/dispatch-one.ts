@@ -5,15 +5,19 @@ import type { InboundMessage } from './message.js';
 import { prepareMessage } from './prepare-message.js';
 import {
   deadLetterAlone,
+  deadLetteredResult,
+  deadLetterIn,
   failedResult,
   HandlerFailure,
   judgeHandlerError,
   logFields,
   type ProcessorRuntime,
+  quarantinedError,
   resultBase,
 } from './processor-runtime.js';
 import { resolveDuplicate } from './resolve-duplicate.js';
 import { claimKeys, findProcessed, setLockTimeout } from './store/processed-messages-store.js';
+import { findQuarantinedGroups } from './store/quarantine-store.js';
 
 /**
  * Handles one delivery in one transaction: claim the key, run the handler, commit. Never
@@ -34,6 +38,12 @@ export async function dispatchOne(
       // it, so its unqualified table names resolve as everywhere else in the application.
       const idem = trx.withSchema(runtime.schema);
       await setLockTimeout(idem, runtime.lockTimeoutMs);
+      const { messageGroup } = message;
+      if (messageGroup !== undefined && (await findQuarantinedGroups(idem, group, [messageGroup])).size > 0) {
+        const error = quarantinedError(message);
+        await deadLetterIn(runtime, idem, prepared, error);
+        return deadLetteredResult(prepared, error, startedAt);
+      }
       const claimed = await claimKeys(idem, group, [
         {
           idempotencyKey: prepared.key,

@@ -5,7 +5,8 @@
  *   `DUPLICATE_ROUTE`, `CONSUMER_GROUP_MISSING`, `CONSUMER_GROUP_CONFLICT`.
  * - Message faults (the message itself is at fault; dead-lettered, never retried):
  *   `NO_HANDLER`, `BODY_DECODE_FAILED`, `SCHEMA_VALIDATION_FAILED`, `INVALID_IDEMPOTENCY_KEY`,
- *   `PAYLOAD_MISMATCH`, `HANDLER_REJECTED`.
+ *   `PAYLOAD_MISMATCH`, `HANDLER_REJECTED`, `GROUP_QUARANTINED` (parked behind an earlier
+ *   dead letter of its FIFO message group).
  * - Handler faults: `HANDLER_FAILED` (redelivered), `ATTEMPTS_EXHAUSTED` (dead-lettered).
  * - Infrastructure (retryable; adapters pause instead of burning delivery attempts):
  *   `DATABASE_UNAVAILABLE`, `TRANSACTION_CONFLICT`, `LOCK_TIMEOUT`, `SCHEMA_NOT_MIGRATED`,
@@ -25,6 +26,7 @@ export type IdemErrorCode =
   | 'INVALID_IDEMPOTENCY_KEY'
   | 'PAYLOAD_MISMATCH'
   | 'HANDLER_REJECTED'
+  | 'GROUP_QUARANTINED'
   | 'HANDLER_FAILED'
   | 'ATTEMPTS_EXHAUSTED'
   | 'DATABASE_UNAVAILABLE'

@@ -122,6 +122,12 @@ export {
   loadIdemConfig,
 } from './operations/load-idem-config.js';
 export {
+  listQuarantinedGroups,
+  type QuarantinedGroup,
+  type ReleaseReport,
+  releaseMessageGroup,
+} from './operations/message-group-quarantine.js';
+export {
   type PurgeDeadLettersOptions,
   type PurgeReport,
   purgeDeadLetters,
@@ -160,7 +166,7 @@ export {
 } from './operations/runtime-privileges.js';
 export { type Retention, type RetentionOptions, startRetention } from './operations/start-retention.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
-export type { PayloadMismatchPolicy } from './processor-runtime.js';
+export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';
 export type { DeadLettersTable, IdemTables, ProcessedMessagesTable } from './store/idem-tables.js';
 export {

@@ -12,9 +12,17 @@ import type { InboundMessage } from './message.js';
 import type { PoisonMessage, ReadyMessage } from './prepare-message.js';
 import { recordDeadLetter } from './store/dead-letters-store.js';
 import type { IdemTables } from './store/idem-tables.js';
+import { quarantineGroup } from './store/quarantine-store.js';
 
 /** What a payload mismatch (same key, different body) does. */
 export type PayloadMismatchPolicy = 'dead-letter' | 'ignore';
+
+/**
+ * What a dead letter in a FIFO message group does to the group's later messages: `quarantine`
+ * parks them until an operator releases the group (order kept), `continue` processes them
+ * (RocketMQ's own behaviour: order broken around the dead letter).
+ */
+export type MessageGroupDeadLetterPolicy = 'quarantine' | 'continue';
 
 /** The resolved settings and collaborators shared by single and batch dispatch. */
 export interface ProcessorRuntime {
@@ -25,6 +33,7 @@ export interface ProcessorRuntime {
   readonly lockTimeoutMs: number;
   readonly maxAttempts: number;
   readonly onPayloadMismatch: PayloadMismatchPolicy;
+  readonly onMessageGroupDeadLetter: MessageGroupDeadLetterPolicy;
   readonly logger: Logger;
 }
 
@@ -128,6 +137,19 @@ export async function deadLetterIn(
     handler: prepared.route?.handlerName,
     error,
   });
+  const { messageGroup } = prepared.message;
+  if (
+    messageGroup !== undefined &&
+    error.code !== 'GROUP_QUARANTINED' &&
+    runtime.onMessageGroupDeadLetter === 'quarantine'
+  ) {
+    await quarantineGroup(trx, {
+      consumerGroup: runtime.registry.consumerGroup,
+      messageGroup,
+      reason: error.code,
+      messageId: prepared.message.messageId,
+    });
+  }
   runtime.logger.warn(
     logFields(runtime, prepared.message, prepared.key, { reason: error.code }),
     error.message,
@@ -173,4 +195,12 @@ export function logFields(
 
 function elapsed(startedAt: number): number {
   return performance.now() - startedAt;
+}
+
+/** The dead letter that parks a message behind its quarantined FIFO message group. */
+export function quarantinedError(message: InboundMessage): IdemError {
+  return new IdemError(
+    'GROUP_QUARANTINED',
+    `message ${message.messageId} of message group "${message.messageGroup ?? ''}" is parked: an earlier message of the group was dead-lettered; fix and replay it, then \`idem groups release ${message.messageGroup ?? ''}\` processes the parked messages in order`,
+  );
 }

@@ -30,36 +30,40 @@ describe('migrations', () => {
   });
 
   it('round-trips latest, down and latest again', async () => {
-    expect(await migrateToLatest(db, { schema })).toEqual([
-      { name: '0001-initial-schema', direction: 'Up', status: 'Success' },
-    ]);
-    expect(await tablesIn(db, schema)).toEqual([
+    const all = [
       'dead_letters',
       'idem_migration',
       'idem_migration_lock',
       'processed_messages',
+      'quarantined_groups',
+    ];
+    expect(await migrateToLatest(db, { schema })).toEqual([
+      { name: '0001-initial-schema', direction: 'Up', status: 'Success' },
+      { name: '0002-message-group-quarantine', direction: 'Up', status: 'Success' },
     ]);
+    expect(await tablesIn(db, schema)).toEqual(all);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0002-message-group-quarantine', direction: 'Down', status: 'Success' },
+    ]);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0001-initial-schema', direction: 'Down', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
-    expect((await migrationStatus(db, { schema }))[0]?.executedAt).toBeUndefined();
+    expect((await migrationStatus(db, { schema })).map((state) => state.executedAt)).toEqual([
+      undefined,
+      undefined,
+    ]);
 
     await migrateToLatest(db, { schema });
-    expect(await tablesIn(db, schema)).toEqual([
-      'dead_letters',
-      'idem_migration',
-      'idem_migration_lock',
-      'processed_messages',
-    ]);
-    expect((await migrationStatus(db, { schema }))[0]?.executedAt).toBeInstanceOf(Date);
+    expect(await tablesIn(db, schema)).toEqual(all);
+    expect((await migrationStatus(db, { schema }))[1]?.executedAt).toBeInstanceOf(Date);
   });
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(1);
+    expect(results.flat()).toHaveLength(2);
   });
 
   it('rejects a schema name that is not a plain identifier', async () => {
@@ -94,11 +98,15 @@ describe('idem migrate (CLI)', () => {
     const env = { DATABASE_URL: inject('databaseUrl') };
     expect(await runCli(['migrate', 'status', '--schema', schema], io(env))).toBe(0);
     expect(out).toContain('  pending  0001-initial-schema');
-    expect(out.at(-1)).toBe('1 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0002-message-group-quarantine');
+    expect(out.at(-1)).toBe('2 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
-    expect(out).toEqual([`Applied 0001-initial-schema (schema "${schema}")`]);
+    expect(out).toEqual([
+      `Applied 0001-initial-schema (schema "${schema}")`,
+      `Applied 0002-message-group-quarantine (schema "${schema}")`,
+    ]);
 
     out = [];
     expect(await runCli(['migrate', 'status', '--schema', schema], io(env))).toBe(0);
@@ -112,7 +120,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0001-initial-schema (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0002-message-group-quarantine (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { createProcessor, type Processor } from '../create-processor.js';
-import { IdemError } from '../errors.js';
 import { formatDeadLetter, formatDeadLetterLine, printableBody } from '../operations/format-dead-letter.js';
 import { loadIdemConfig } from '../operations/load-idem-config.js';
 import { parseCount } from '../operations/parse-count.js';
 import { purgeDeadLetters } from '../operations/purge-dead-letters.js';
 import { getDeadLetter, listDeadLetters } from '../operations/read-dead-letters.js';
 import { type ReplayItem, replayDeadLetters } from '../operations/replay-dead-letters.js';
+import { buildProcessorFromConfig } from './build-processor-from-config.js';
 import { type CliIo, CliUsageError } from './cli-io.js';
 import { type DatabaseCommandOptions, withDatabase } from './with-database.js';
 
@@ -134,7 +133,7 @@ async function runReplay(
   const databaseUrl = options.databaseUrl ?? config.databaseUrl;
   const target = { schema, ...(databaseUrl === undefined ? {} : { databaseUrl }) };
   await withDatabase(target, io, async (db, url) => {
-    const processor = await buildProcessor(path, config, db, schema);
+    const processor = await buildProcessorFromConfig(path, config, db, schema);
     io.stdout(
       `Replaying through consumer group "${processor.consumerGroup}" (schema "${schema}" at ${url}):`,
     );
@@ -148,27 +147,6 @@ async function runReplay(
       throw new Error(`${report.stillOpen + report.skipped} dead letter(s) not replayed (see above)`);
     }
   });
-}
-
-async function buildProcessor(
-  path: string,
-  config: Awaited<ReturnType<typeof loadIdemConfig>>['config'],
-  db: Parameters<typeof createProcessor>[0]['db'],
-  schema: string,
-): Promise<Processor> {
-  try {
-    const handlers = await config.handlers({ db, schema });
-    return createProcessor({
-      db,
-      schema,
-      handlers,
-      consumerGroup: config.consumerGroup,
-      ...(config.onPayloadMismatch === undefined ? {} : { onPayloadMismatch: config.onPayloadMismatch }),
-    });
-  } catch (error) {
-    const detail = error instanceof IdemError ? `${error.code}: ${error.message}` : String(error);
-    throw new CliUsageError(`config file ${path} did not give usable handlers: ${detail}`);
-  }
 }
 
 function replayLine(item: ReplayItem): string {

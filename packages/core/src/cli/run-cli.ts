@@ -5,6 +5,7 @@ import { registerCleanupCommand } from './cleanup-command.js';
 import { type CliIo, CliUsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli-io.js';
 import { registerDeadLettersCommand } from './dead-letters-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
+import { registerGroupsCommand } from './groups-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerStatsCommand } from './stats-command.js';
 
@@ -27,6 +28,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerDeadLettersCommand(program, io);
   registerStatsCommand(program, io);
   registerDoctorCommand(program, io);
+  registerGroupsCommand(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

@@ -9,6 +9,8 @@ import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
 export const RUNTIME_TABLE_PRIVILEGES = {
   processed_messages: ['SELECT', 'INSERT', 'DELETE'],
   dead_letters: ['SELECT', 'INSERT', 'UPDATE'],
+  // Quarantine of FIFO message groups; DELETE is for releasing a group (idem groups release).
+  quarantined_groups: ['SELECT', 'INSERT', 'DELETE'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A privilege the current role lacks, with the statement that grants it. */

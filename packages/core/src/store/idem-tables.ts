@@ -39,8 +39,18 @@ export interface DeadLettersTable {
   resolution: string | null;
 }
 
+/** Row type of `quarantined_groups`: FIFO message groups held back after a dead letter. */
+export interface QuarantinedGroupsTable {
+  consumer_group: string;
+  message_group: string;
+  reason: string;
+  message_id: string;
+  quarantined_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 /** Idem's tables, as kysely sees them inside the configured schema. */
 export interface IdemTables {
   processed_messages: ProcessedMessagesTable;
   dead_letters: DeadLettersTable;
+  quarantined_groups: QuarantinedGroupsTable;
 }

@@ -77,6 +77,7 @@ describe('least-privilege runtime role', () => {
       `GRANT USAGE ON SCHEMA ${schema} TO app_runtime;`,
       `GRANT SELECT, INSERT, DELETE ON ${schema}.processed_messages TO app_runtime;`,
       `GRANT SELECT, INSERT, UPDATE ON ${schema}.dead_letters TO app_runtime;`,
+      `GRANT SELECT, INSERT, DELETE ON ${schema}.quarantined_groups TO app_runtime;`,
     ]);
     const role = await createRole(documentedGrants(schema));
     const handlers = new OrderHandlers();
@@ -166,6 +167,9 @@ describe('least-privilege runtime role', () => {
       `SELECT on ${schema}.dead_letters`,
       `INSERT on ${schema}.dead_letters`,
       `UPDATE on ${schema}.dead_letters`,
+      `SELECT on ${schema}.quarantined_groups`,
+      `INSERT on ${schema}.quarantined_groups`,
+      `DELETE on ${schema}.quarantined_groups`,
     ]);
     const doctor = await idem(['doctor', '--schema', schema], role.url);
     expect(doctor.code).toBe(1);

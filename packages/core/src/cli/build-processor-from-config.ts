@@ -1,0 +1,26 @@
+import { createProcessor, type Processor } from '../create-processor.js';
+import { IdemError } from '../errors.js';
+import type { loadIdemConfig } from '../operations/load-idem-config.js';
+import { CliUsageError } from './cli-io.js';
+
+/** A processor with the handlers of the user's idem.config module, for replays and releases. */
+export async function buildProcessorFromConfig(
+  path: string,
+  config: Awaited<ReturnType<typeof loadIdemConfig>>['config'],
+  db: Parameters<typeof createProcessor>[0]['db'],
+  schema: string,
+): Promise<Processor> {
+  try {
+    const handlers = await config.handlers({ db, schema });
+    return createProcessor({
+      db,
+      schema,
+      handlers,
+      consumerGroup: config.consumerGroup,
+      ...(config.onPayloadMismatch === undefined ? {} : { onPayloadMismatch: config.onPayloadMismatch }),
+    });
+  } catch (error) {
+    const detail = error instanceof IdemError ? `${error.code}: ${error.message}` : String(error);
+    throw new CliUsageError(`config file ${path} did not give usable handlers: ${detail}`);
+  }
+}
