@@ -19,13 +19,14 @@ export class IdemHandlerExplorer {
     const found = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
       const { metatype, name } = wrapper;
-      if (typeof metatype === 'function' && isConsumerClass(metatype) && !wrapper.isDependencyTreeStatic()) {
+      const singleton = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+      if (typeof metatype === 'function' && isConsumerClass(metatype) && !singleton) {
         throw new IdemError(
           'INVALID_HANDLER',
           `${String(name)} is a request-scoped or transient provider (or depends on one): Idem handlers must be singletons; inject IdemTransaction instead of request-scoped state`,
         );
       }
-      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) continue;
+      if (!singleton) continue;
       const instance: unknown = wrapper.instance;
       if (typeof instance !== 'object' || instance === null) continue;
       if (isConsumerClass(instance.constructor)) found.add(instance);

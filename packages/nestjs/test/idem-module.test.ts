@@ -11,7 +11,7 @@ import {
   type HandlerContext,
   Subscribe,
 } from '@idem/core';
-import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
+import { type RocketMQPeer, startMqHttpPeer, startRocketMQPeer } from '@idem/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Global, Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -164,6 +164,49 @@ describe('IdemModule', () => {
     expect(consumer?.health().outcomes.duplicate).toBeGreaterThanOrEqual(2);
   });
 
+  it('serves one group over gRPC and HTTP at once, with one idempotency scope', async () => {
+    const httpPeer = await startMqHttpPeer();
+    try {
+      const context = await boot({
+        transports: [
+          transport(peer),
+          {
+            kind: 'rocketmq-http',
+            endpoint: httpPeer.endpoint,
+            accessKeyId: httpPeer.accessKeyId,
+            accessKeySecret: httpPeer.accessKeySecret,
+            consumerGroup: 'nest-billing',
+            waitSeconds: 1,
+          },
+        ],
+      });
+      // The producer sent the same order through both brokers (say, during a migration).
+      peer.publish({ topic: 'orders', tag: 'created', keys: ['order-6'], body: JSON.stringify({ id: '6' }) });
+      httpPeer.publish({
+        topic: 'orders',
+        tag: 'created',
+        keys: 'order-6',
+        body: JSON.stringify({ id: '6' }),
+      });
+      await peer.idle('nest-billing', { timeoutMs: 30_000 });
+      await httpPeer.idle('nest-billing', 'orders', { timeoutMs: 30_000 });
+
+      expect(await db.selectFrom('effects').select('key').execute()).toEqual([{ key: 'order-6' }]);
+      const consumers = context.get(IdemConsumers).consumers;
+      expect(consumers.map((consumer) => consumer.name)).toEqual([
+        'rocketmq-tcp:nest-billing',
+        'rocketmq-http:nest-billing',
+      ]);
+      const outcomes = consumers.map((consumer) => consumer.health().outcomes);
+      expect(outcomes.reduce((sum, counts) => sum + counts.processed, 0)).toBe(1);
+      expect(outcomes.reduce((sum, counts) => sum + counts.duplicate, 0)).toBe(1);
+      await context.close();
+      app = undefined;
+    } finally {
+      await httpPeer.stop();
+    }
+  });
+
   it('counts every dispatch in the given metrics and runs the given instrumentation around it', async () => {
     const registry = new promClient.Registry();
     const metrics = createIdemMetrics({ registry, promClient });
@@ -284,6 +327,16 @@ describe('IdemModule', () => {
       code: 'INVALID_HANDLER',
       message: expect.stringMatching(/RequestScopedHandlers.*singletons/),
     });
+  });
+
+  it('refuses to start a transient handler', async () => {
+    @Consumer({ group: 'nest-billing' })
+    @Injectable({ scope: Scope.TRANSIENT })
+    class TransientHandlers {
+      @Subscribe({ topic: 'payments' })
+      async onPayment(): Promise<void> {}
+    }
+    await expect(boot({}, [TransientHandlers])).rejects.toMatchObject({ code: 'INVALID_HANDLER' });
   });
 
   it('refuses to start when a handler belongs to no configured transport', async () => {
