@@ -1,0 +1,41 @@
+/** What one bench run measures and how much; every count can be set through the environment. */
+export interface BenchConfig {
+  /** `--quick` or `IDEM_BENCH_QUICK=1`: a few hundred messages per row, for CI and the smoke test. */
+  readonly quick: boolean;
+  /** Messages per throughput row (`IDEM_BENCH_MESSAGES`). */
+  readonly messages: number;
+  /** Messages sent through first and not measured (`IDEM_BENCH_WARMUP`). */
+  readonly warmup: number;
+  readonly concurrencies: readonly number[];
+  readonly batchSizes: readonly number[];
+  /** Messages of the memory run through `dispatchBatch` (`IDEM_BENCH_RSS_MESSAGES`). */
+  readonly rssMessages: number;
+  /** Processed keys generated before the retention rows (`IDEM_BENCH_RETENTION_ROWS`). */
+  readonly retentionRows: number;
+  /** Where the JSON goes (`IDEM_BENCH_OUTPUT`); gitignored by default. */
+  readonly outputPath: string;
+}
+
+/** Reads the run's configuration from the command line and the environment. */
+export function readBenchConfig(argv: readonly string[], env: NodeJS.ProcessEnv): BenchConfig {
+  const quick = argv.includes('--quick') || env.IDEM_BENCH_QUICK === '1';
+  const count = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw.replaceAll('_', ''));
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer, got ${raw}`);
+    return value;
+  };
+  const stamp = new Date().toISOString().replaceAll(':', '-').replace(/\..*/, '');
+  return {
+    quick,
+    messages: count('IDEM_BENCH_MESSAGES', quick ? 300 : 2000),
+    warmup: count('IDEM_BENCH_WARMUP', quick ? 50 : 200),
+    concurrencies: [1, 4, 16],
+    batchSizes: [16, 32, 64],
+    rssMessages: count('IDEM_BENCH_RSS_MESSAGES', quick ? 5000 : 200_000),
+    retentionRows: count('IDEM_BENCH_RETENTION_ROWS', quick ? 20_000 : 1_000_000),
+    outputPath: env.IDEM_BENCH_OUTPUT ?? new URL(`../results/bench-${stamp}.json`, import.meta.url).pathname,
+  };
+}

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BenchReport } from '../src/bench-report.js';
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const databaseName = `idem_bench_${process.pid}_${Date.now()}`;
+let admin: pg.Client;
+let workDir: string;
+
+// The bench truncates Idem's tables: it gets a database of its own on the test server.
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: inject('databaseUrl') });
+  await admin.connect();
+  await admin.query(`create database ${databaseName}`);
+  workDir = await mkdtemp(join(tmpdir(), 'idem-bench-test-'));
+});
+
+afterAll(async () => {
+  await admin.query(`drop database if exists ${databaseName} with (force)`);
+  await admin.end();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('pnpm bench', () => {
+  it('runs end to end in its quickest mode and writes every row with positive figures', async () => {
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${databaseName}`;
+    const output = join(workDir, 'bench.json');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@idem/source', '--import', 'tsx', 'src/run-bench.ts', '--quick'],
+      {
+        cwd: benchDir,
+        env: {
+          ...process.env,
+          DATABASE_URL: url.toString(),
+          IDEM_BENCH_MESSAGES: '40',
+          IDEM_BENCH_WARMUP: '10',
+          IDEM_BENCH_RSS_MESSAGES: '2000',
+          IDEM_BENCH_RETENTION_ROWS: '2000',
+          IDEM_BENCH_OUTPUT: output,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    expect(stdout).toContain('idem/baseline');
+    const report = JSON.parse(await readFile(output, 'utf8')) as BenchReport;
+
+    const expected = [
+      ...[1, 4, 16].map((parallelism) => ({ mode: 'single', parallelism })),
+      ...[16, 32, 64].map((parallelism) => ({ mode: 'batch', parallelism })),
+    ];
+    for (const subject of ['idem', 'baseline', 'pg'] as const) {
+      for (const { mode, parallelism } of expected) {
+        const row = report.rows.find(
+          (r) => r.subject === subject && r.mode === mode && r.parallelism === parallelism,
+        );
+        expect(row, `${subject} ${mode} ${parallelism}`).toBeDefined();
+        expect(row?.messages).toBe(40);
+        expect(row?.messagesPerSecond).toBeGreaterThan(0);
+        expect(row?.latency.p50Ms).toBeGreaterThan(0);
+        expect(row?.latency.p99Ms).toBeGreaterThanOrEqual(row?.latency.p50Ms ?? Number.POSITIVE_INFINITY);
+      }
+    }
+    expect(report.comparisons.map(({ mode, parallelism }) => ({ mode, parallelism }))).toEqual(expected);
+    for (const comparison of report.comparisons) {
+      expect(comparison.idemVsBaseline).toBeGreaterThan(0);
+      expect(comparison.idemVsPg).toBeGreaterThan(0);
+      expect(Number.isFinite(comparison.addedLatencyP50Ms)).toBe(true);
+      expect(Number.isFinite(comparison.addedLatencyP99Ms)).toBe(true);
+    }
+    expect(report.rss.messages).toBe(2000);
+    for (const mib of [report.rss.startMiB, report.rss.middleMiB, report.rss.endMiB, report.rss.maxMiB]) {
+      expect(mib).toBeGreaterThan(0);
+    }
+    expect(report.retention.expiredRows).toBe(2000);
+    expect(report.retention.withoutCleanup.messagesPerSecond).toBeGreaterThan(0);
+    expect(report.retention.withCleanup.messagesPerSecond).toBeGreaterThan(0);
+    expect(report.retention.deletedDuringRow).toBeGreaterThan(0);
+    expect(report.machine.cpus).toBeGreaterThan(0);
+    expect(report.machine.postgres).toMatch(/^PostgreSQL \d+/);
+  }, 300_000);
+});
