@@ -118,7 +118,7 @@ export class RocketMQHttpSource implements MessageSource<HttpReceipt> {
 
   /**
    * Acks with requests of up to 16 handles per topic, acks of concurrent calls sharing requests
-   * (see {@link AckBatcher}). Refused handles (`ReceiptHandleError`: already acked, or expired
+   * (see `AckBatcher`). Refused handles (`ReceiptHandleError`: already acked, or expired
    * and redelivered) count as done: the redelivery is skipped as a duplicate. Anything else
    * rejects, and the runtime tries again.
    */
