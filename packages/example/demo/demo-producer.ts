@@ -12,8 +12,21 @@ export interface DemoProducer {
 }
 
 /** Starts a real rocketmq-client-nodejs Producer. */
-export async function startDemoProducer(endpoints: string): Promise<DemoProducer> {
-  const producer = new Producer({ endpoints, namespace: '', topic: 'orders', logger: quiet, maxAttempts: 3 });
+export async function startDemoProducer(
+  endpoints: string,
+  access: { namespace: string; credentials: { accessKey: string; accessSecret: string } | undefined } = {
+    namespace: '',
+    credentials: undefined,
+  },
+): Promise<DemoProducer> {
+  const producer = new Producer({
+    endpoints,
+    namespace: access.namespace,
+    topic: 'orders',
+    logger: quiet,
+    maxAttempts: 3,
+    ...(access.credentials === undefined ? {} : { sessionCredentials: access.credentials }),
+  });
   await producer.startup();
   // Like a real service, re-send a business event until the broker takes it. A send that timed
   // out may have been stored anyway: the re-send is a duplicate with a new message id, which

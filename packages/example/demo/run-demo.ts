@@ -3,8 +3,9 @@
  * a simulated upgrade (duplicate deliveries, lost acks, a restart), and every invoice is written
  * exactly once. Runs on embedded defaults: an embedded Postgres and the in-process RocketMQ peer.
  *
- * Against your own infrastructure: DATABASE_URL=postgres://... IDEM_DEMO_ROCKETMQ_ENDPOINTS=host:8081
- * (then no faults are injected: restart your broker yourself while it runs).
+ * Against your own infrastructure: DATABASE_URL=postgres://... IDEM_DEMO_ROCKETMQ_ENDPOINTS=host:8081,
+ * plus IDEM_DEMO_ROCKETMQ_NAMESPACE, IDEM_DEMO_ROCKETMQ_ACCESS_KEY and IDEM_DEMO_ROCKETMQ_ACCESS_SECRET
+ * for an ApsaraMQ for RocketMQ instance (then no faults are injected: restart your broker yourself).
  */
 import {
   type EmbeddedPostgresServer,
@@ -36,13 +37,23 @@ const peer: RocketMQPeer | undefined =
 const endpoints = peer?.endpoints ?? process.env.IDEM_DEMO_ROCKETMQ_ENDPOINTS ?? '';
 say(peer === undefined ? `RocketMQ: ${endpoints}` : `RocketMQ: in-process protocol peer at ${endpoints}`);
 
+// ApsaraMQ for RocketMQ 5 instances take the same gRPC protocol with an instance namespace and
+// access-key credentials.
+const namespace = process.env.IDEM_DEMO_ROCKETMQ_NAMESPACE;
+const accessKey = process.env.IDEM_DEMO_ROCKETMQ_ACCESS_KEY;
+const accessSecret = process.env.IDEM_DEMO_ROCKETMQ_ACCESS_SECRET;
+const credentials =
+  accessKey !== undefined && accessSecret !== undefined ? { accessKey, accessSecret } : undefined;
+
 const stats = new DemoStats();
 const service = await startOrdersService({
   databaseUrl,
   rocketmqEndpoints: endpoints,
   onEvent: stats.onEvent,
+  ...(namespace === undefined ? {} : { namespace }),
+  ...(credentials === undefined ? {} : { credentials }),
 });
-const producer = await startDemoProducer(endpoints);
+const producer = await startDemoProducer(endpoints, { namespace: namespace ?? '', credentials });
 const db = createOrdersDatabase(databaseUrl);
 const paidOrders = Math.floor(ORDERS / PAID_EVERY);
 let sent = 0;
@@ -145,4 +156,7 @@ const rows: [string, string][] = [
 console.log('\nIdem demo: orders -> invoices through a simulated broker upgrade\n');
 for (const [label, value] of rows) console.log(`  ${label.padEnd(20)} ${value}`);
 console.log('');
-process.exitCode = exact && deadLetters === 0 ? 0 : 1;
+// Everything above is stopped, yet a TCP socket and a few timers (not traced yet; a Producer and
+// the peer alone exit cleanly, and so do consumer processes, which is tested) keep the event
+// loop alive. A demo must end, so it exits explicitly with its verdict.
+process.exit(exact && deadLetters === 0 ? 0 : 1);
