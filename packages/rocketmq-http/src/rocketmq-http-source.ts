@@ -1,4 +1,4 @@
-import { IdemError, type Logger, type MessageSource, type ReceivedMessage } from '@idem/core';
+import { IdemError, type Logger, type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core';
 import { AckBatcher } from './ack-batcher.js';
 import { classifySdkError, redactor, type SdkFailure } from './classify-sdk-error.js';
 import { MqHttpClient, type SdkConsumer, type SdkMessage } from './mq-http-client.js';
@@ -113,7 +113,9 @@ export class RocketMQHttpSource implements MessageSource<HttpReceipt> {
     this.#next += 1;
     if (consumer === undefined) throw notStarted();
     const count = Math.max(1, Math.min(max, MAX_MESSAGES_PER_REQUEST));
-    return await untilAborted(this.#consume(consumer, count, this.#settings.waitSeconds), signal);
+    // The request left behind is cut off by close(); its messages, if any came, are redelivered
+    // after their invisible time.
+    return await raceAbort(this.#consume(consumer, count, this.#settings.waitSeconds), signal, () => []);
   }
 
   /**
@@ -265,21 +267,4 @@ function notStarted(): IdemError {
   return new IdemError('BROKER_UNAVAILABLE', 'the ApsaraMQ HTTP consumer is not started', {
     retryable: true,
   });
-}
-
-/**
- * Resolves like `work`, or with `[]` as soon as `signal` aborts. The request left behind is cut
- * off by `close()`; its messages, if any came, are redelivered after their invisible time.
- */
-async function untilAborted<T>(work: Promise<T[]>, signal: AbortSignal): Promise<T[]> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<T[]>((resolve) => {
-    onAbort = () => resolve([]);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-  }
 }

@@ -1,4 +1,5 @@
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { waitOrAbort } from './race-abort.js';
 
 /** A sequence of growing, jittered delays that starts over after {@link Backoff.reset}. */
 export interface Backoff {
@@ -25,17 +26,19 @@ export function createBackoff(options: { readonly initialMs: number; readonly ma
   };
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts; never keeps the process alive. */
+/**
+ * Resolves after `ms`, or at once when `signal` aborts (its listener and timer are then gone).
+ * The timer keeps the process alive like any other: a consumer waiting out an outage is
+ * working, and a sleep that let the process end would end the service with exit code 0.
+ */
 export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
+  if (signal === undefined) {
+    await new Promise<void>((resolve) => setTimeout(resolve, ms));
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await waitOrAbort(signal, (wake) => {
+    timer = setTimeout(wake, ms);
   });
+  clearTimeout(timer);
 }

@@ -10,6 +10,7 @@ import { DatabaseGate } from './database-gate.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { MessageSource, ReceivedMessage } from './message-source.js';
 import { OutageTracker } from './outage-tracker.js';
+import { waitOrAbort } from './race-abort.js';
 
 /** Something that happened in a consumer, for metrics and tracing. */
 export type ConsumerEvent =
@@ -181,10 +182,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
 
   async function slotFree(wanted: number): Promise<void> {
     while (concurrency - slotsUsed < wanted && !signal.aborted) {
-      await new Promise<void>((resolve) => {
-        slotWaiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await waitOrAbort(signal, (wake) => slotWaiters.push(wake));
     }
   }
 

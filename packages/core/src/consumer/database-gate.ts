@@ -2,6 +2,7 @@ import type { IdemError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Backoff, createBackoff, sleep } from './backoff.js';
 import { OutageTracker } from './outage-tracker.js';
+import { waitOrAbort } from './race-abort.js';
 
 /**
  * Pauses consumption while the database is at fault. Closed by the first infrastructure failure;
@@ -53,10 +54,7 @@ export class DatabaseGate {
   /** Resolves when the gate is open, or when consumption stops. */
   async whenOpen(): Promise<void> {
     if (this.#open || this.stopSignal.aborted) return;
-    await new Promise<void>((resolve) => {
-      this.#waiters.push(resolve);
-      this.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await waitOrAbort(this.stopSignal, (wake) => this.#waiters.push(wake));
   }
 
   async #probeUntilOpen(): Promise<void> {
