@@ -11,6 +11,9 @@
  * - Infrastructure (retryable; adapters pause instead of burning delivery attempts):
  *   `DATABASE_UNAVAILABLE`, `TRANSACTION_CONFLICT`, `LOCK_TIMEOUT`, `SCHEMA_NOT_MIGRATED`,
  *   `BROKER_UNAVAILABLE`, `ACK_FAILED`.
+ * - Outbox and producers: `SEND_FAILED` (the broker did not confirm a send in time; retryable),
+ *   `MESSAGE_REJECTED` (the broker refused the message: unknown topic, too large, credentials
+ *   refused; not retryable until someone changes something).
  * - Operations: `MIGRATION_FAILED`, `STARTUP_FAILED`, `SHUTDOWN_TIMEOUT`, `INTERNAL_ERROR`,
  *   `PERMISSION_DENIED` (the database role lacks a privilege an operation needs; not retryable).
  */
@@ -35,6 +38,8 @@ export type IdemErrorCode =
   | 'SCHEMA_NOT_MIGRATED'
   | 'BROKER_UNAVAILABLE'
   | 'ACK_FAILED'
+  | 'SEND_FAILED'
+  | 'MESSAGE_REJECTED'
   | 'MIGRATION_FAILED'
   | 'STARTUP_FAILED'
   | 'SHUTDOWN_TIMEOUT'
