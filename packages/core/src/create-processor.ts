@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from './logger.js';
 import type { InboundMessage } from './message.js';
 import type { DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
 import { instrumentHandlers } from './observability/instrument-handlers.js';
+import { ROCKETMQ_DEFAULT_MAX_RETRIES } from './operations/rocketmq-retry-defaults.js';
 import type {
   MessageGroupDeadLetterPolicy,
   PayloadMismatchPolicy,
@@ -34,7 +35,9 @@ export interface ProcessorOptions<DB = unknown> {
   readonly lockTimeoutMs?: number;
   /**
    * A handler failing on this delivery attempt (or later) dead-letters the message instead of
-   * leaving it to redelivery. Default 16, RocketMQ's default retry count.
+   * leaving it to redelivery. Default 17: RocketMQ redelivers a failed message 16 times
+   * (`maxReconsumeTimes`), so its 17th delivery is its last, and Idem records the dead letter
+   * (body and reason, replayable) on that delivery instead of leaving it to the broker's DLQ.
    */
   readonly maxAttempts?: number;
   /** Same key, different body: `dead-letter` (default) or `ignore` (acked as a duplicate, logged). */
@@ -97,7 +100,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
   const lockTimeoutMs = options.lockTimeoutMs ?? 5000;
-  const maxAttempts = options.maxAttempts ?? 16;
+  const maxAttempts = options.maxAttempts ?? ROCKETMQ_DEFAULT_MAX_RETRIES + 1;
   if (!(lockTimeoutMs > 0))
     throw invalidOption('lockTimeoutMs', lockTimeoutMs, 'a positive number of milliseconds');
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)

@@ -1,5 +1,5 @@
 // A real Apache RocketMQ 5 broker (Maven Central jars) driven by the real rocketmq-client-nodejs
-// 1.0.8 clients, guarded against the client bugs in reference A.4. When java, mvn or the jars are
+// 1.0.8 clients, guarded against the client's hangs and leaked timers. When java, mvn or the jars are
 // missing, every test fails with the RocketMQBrokerError that says what to install; on a
 // developer machine (IDEM_REQUIRE_REAL_BROKER not 1) it is skipped with that reason printed.
 import { EventEmitter } from 'node:events';

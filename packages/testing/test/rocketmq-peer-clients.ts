@@ -1,4 +1,5 @@
-// The real rocketmq-client-nodejs 1.0.8 clients, with the guards its bugs need (reference A.4).
+// The real rocketmq-client-nodejs 1.0.8 clients, with the guards its bugs need (startup that waits
+// forever for settings, failed startups that leave timers running, a logger with its own interval).
 import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import type * as RocketMQ from 'rocketmq-client-nodejs';

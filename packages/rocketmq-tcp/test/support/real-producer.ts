@@ -12,7 +12,7 @@ export interface OutgoingMessage {
   readonly messageGroup?: string;
 }
 
-/** rocketmq-client-nodejs's real Producer, bounded against its hangs (reference A.4-5/8). */
+/** rocketmq-client-nodejs's real Producer, bounded against its hangs (startup waits forever without settings; shutdown hangs while the broker is gone). */
 export interface RealProducer {
   /**
    * Sends every message, `concurrency` at a time (in order when 1), retrying each while the broker

@@ -49,7 +49,7 @@ export class GrpcGeneration {
   /**
    * Completes every open Telemetry stream with gRPC OK, waits briefly for that to reach the
    * clients, then crashes. A client that already shut down has removed its stream listeners
-   * (reference A.4-10): a reset stream would reach it as an uncaught CANCELLED error, a completed
+   * (`TelemetrySession.release()` calls `removeAllListeners()` right after `end()`): a reset stream would reach it as an uncaught CANCELLED error, a completed
    * one does not.
    */
   async stopGracefully(): Promise<void> {

@@ -16,7 +16,7 @@ export interface PeerConfig {
   readonly maxLongPollingMs: number;
   /** The proxy refuses invisible durations above 12 h. */
   readonly maxInvisibleDurationMs: number;
-  /** `publishing.max_body_size`; a 0 would make every send fail (reference A.4-7). */
+  /** `publishing.max_body_size`; a 0 would make every send of the 1.0.8 producer fail. */
   readonly maxBodySize: number;
   /** How soon the leases of a client that said goodbye run out (proxy `invisibleTimeMillisWhenClear`). */
   readonly leaseClearDelayMs: number;

@@ -41,7 +41,8 @@ export interface RocketMQPeerOptions {
   readonly fifoGroups?: readonly string[];
   /**
    * Exponential backoff sent to consumers in `backoff_policy`. The 1.0.8 client reads whole
-   * seconds only and then uses them as milliseconds (reference A.4-2). By default initial 1 s,
+   * seconds only (`getNextAttemptDelay()` drops the nanos) and `ProcessQueue` then uses them as
+   * milliseconds, so a 1 s policy nacks with a 1 ms delay. By default initial 1 s,
    * max 10 s, multiplier 2.
    */
   readonly backoff?: RocketMQPeerBackoff;

@@ -13,9 +13,11 @@ const PRODUCER_BACKOFF = {
  * The Telemetry stream: records the client's Settings and answers on the same stream with them
  * plus what the server decides. Consumers need `receive_batch_size` (else they ask for 0
  * messages), `long_polling_timeout` and a backoff policy; producers need an exponential
- * `backoff_policy` and `max_body_size` (else startup hangs or every send fails, reference A.2).
+ * `backoff_policy` and `max_body_size` (without the policy `PublishingSettings.sync` throws inside an unhandled rejection and
+ * startup hangs; a `max_body_size` of 0 fails every send).
  * The stream is completed when the client half-closes, so a later connection drop cannot reach
- * a client that already removed its listeners (reference A.4-10).
+ * a client that already removed its listeners (`TelemetrySession.release()` calls
+ * `removeAllListeners()` right after `end()`, so a later reset becomes an uncaught `CANCELLED`).
  */
 export function handleTelemetry(
   context: ServiceContext,

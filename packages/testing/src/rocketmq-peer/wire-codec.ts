@@ -48,7 +48,8 @@ export function wireEndpoints(host: string, port: number): WireEndpoints {
 
 /**
  * The topic's only queue. Its id is 0 because the 1.0.8 load balancers keep only queues whose
- * id equals the master broker id 0 (reference A.4-1); it accepts every message type because the
+ * id equals the master broker id 0 (`SubscriptionLoadBalancer` and `PublishingLoadBalancer`
+ * compare `queueId` with `MASTER_BROKER_ID`; apache/rocketmq-clients #1093); it accepts every message type because the
  * producer validates the type against this list.
  */
 export function wireMessageQueue(topic: string, endpoints: WireEndpoints): WireMessageQueue {
@@ -104,7 +105,8 @@ export function fromWireMessage(message: WireMessage, now: number): NewMessage {
 /**
  * A delivery as the Apache proxy sends it: MD5 body digest (upper-case hex; the client checks
  * it and a missing one poisons the batch), a receipt handle unique to this delivery, and
- * `delivery_attempt` of at least 1 (a missing one crashes a nacking client, reference A.4-3).
+ * `delivery_attempt` of at least 1 (with a backoff policy set, a nack
+ * hits `assert(attempt > 0)` in an unhandled rejection that kills the client's process).
  */
 export function toWireMessage(delivery: Delivery, storeHost: string): WireMessage {
   const { message } = delivery;
