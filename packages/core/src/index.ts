@@ -62,6 +62,7 @@ export {
   migrateUp,
   migrationStatus,
 } from './migrate.js';
+export { migrationSql } from './migration-sql.js';
 // Observability: tracing, Prometheus metrics, secret redaction, health endpoints.
 export {
   createIdemMetrics,

@@ -71,6 +71,11 @@ export async function migrationStatus<DB>(
   }
 }
 
+/** Idem's migration history table, in Idem's schema (never the application's `kysely_migration`). */
+export const MIGRATION_TABLE = 'idem_migration';
+/** The lock row table kysely's migrator uses so that only one process migrates at a time. */
+export const MIGRATION_LOCK_TABLE = 'idem_migration_lock';
+
 function migrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
@@ -78,8 +83,8 @@ function migrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
     db: db as Kysely<unknown>,
     provider: { getMigrations: async () => idemMigrations(schema) },
     migrationTableSchema: schema,
-    migrationTableName: 'idem_migration',
-    migrationLockTableName: 'idem_migration_lock',
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
 }
 

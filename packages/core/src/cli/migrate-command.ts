@@ -1,22 +1,34 @@
 import type { Command } from 'commander';
 import { migrateDown, migrateToLatest, migrateUp, migrationStatus } from '../migrate.js';
+import { migrationSql } from '../migration-sql.js';
 import { type CliIo, CliUsageError } from './cli-io.js';
 import { type DatabaseCommandOptions, withDatabase } from './with-database.js';
 
 const ACTIONS = ['latest', 'up', 'down', 'status'] as const;
 type MigrateAction = (typeof ACTIONS)[number];
 
-/** `idem migrate [latest|up|down|status]`. */
+/** `idem migrate [latest|up|down|status] [--print-sql]`. */
 export function registerMigrateCommand(program: Command, io: CliIo): void {
   program
     .command('migrate')
     .description("apply, revert or list Idem's database migrations")
     .argument('[action]', `one of ${ACTIONS.join(', ')}`, 'latest')
-    .action(async (action: string, _options: unknown, command: Command) => {
+    .option(
+      '--print-sql',
+      "print the SQL of every migration (and its record in Idem's migration table) instead of running it, for DBAs who apply migrations themselves; needs no database",
+    )
+    .action(async (action: string, options: { printSql?: boolean }, command: Command) => {
       if (!(ACTIONS as readonly string[]).includes(action)) {
         throw new CliUsageError(`unknown migrate action "${action}": use one of ${ACTIONS.join(', ')}`);
       }
-      await runMigrate(action as MigrateAction, command.optsWithGlobals<DatabaseCommandOptions>(), io);
+      const globals = command.optsWithGlobals<DatabaseCommandOptions>();
+      if (options.printSql === true) {
+        if (action !== 'latest')
+          throw new CliUsageError(`--print-sql goes with "migrate" alone, not "${action}"`);
+        io.stdout((await migrationSql({ schema: globals.schema })).trimEnd());
+        return;
+      }
+      await runMigrate(action as MigrateAction, globals, io);
     });
 }
 
