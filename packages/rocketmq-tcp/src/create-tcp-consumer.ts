@@ -29,7 +29,12 @@ export interface TcpConsumer {
  * ```ts
  * const consumer = createTcpConsumer({ endpoints: '127.0.0.1:8081', consumerGroup: 'billing', db, handlers: [new InvoiceHandlers()] });
  * await consumer.start();
- * process.on('SIGTERM', () => void consumer.stop());
+ * // On SIGTERM, stop the consumer first, then close the database.
+ * async function shutdown(): Promise<void> {
+ *   await consumer.stop(); // stops receiving, finishes and acks in-flight messages, disconnects
+ *   await db.destroy(); // closes the pool: its idle connections would hold the process ~10 s more
+ * }
+ * process.once('SIGTERM', () => void shutdown());
  * ```
  */
 export function createTcpConsumer<DB>(options: TcpConsumerOptions<DB>): TcpConsumer {

@@ -2,6 +2,7 @@ import { IdemError, type Logger, type MessageSource, type ReceivedMessage, sleep
 import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
+import { startupFailureReason } from './startup-failure-reason.js';
 import { toInboundMessage } from './to-inbound-message.js';
 
 // RocketMQ status code of a receipt handle that is no longer valid (already redelivered).
@@ -71,16 +72,17 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
     if (outcome === undefined) return;
     // The client leaves timers running after a failed startup; shut it down so the process can exit.
     await this.close();
-    const reason =
-      outcome === timedOut ? `no answer within ${settings.startupTimeoutMs} ms` : describe(outcome);
+    // The cause is the root error alone: the client's wrappers around it only repeat it.
+    const failure =
+      outcome === timedOut
+        ? { reason: `no answer within ${settings.startupTimeoutMs} ms`, rootCause: undefined }
+        : startupFailureReason(outcome);
+    const topics = settings.subscriptions.map((s) => s.topic).join(', ');
     throw new IdemError(
       'BROKER_UNAVAILABLE',
-      `cannot start consuming from RocketMQ at ${settings.endpoints} (group "${settings.consumerGroup}", topics ${settings.subscriptions
-        .map((s) => s.topic)
-        .join(
-          ', ',
-        )}): ${reason}. Check that endpoints names the proxy's gRPC port, that the topics and group exist, and the credentials`,
-      { retryable: true, cause: outcome === timedOut ? undefined : outcome },
+      `cannot start consuming from RocketMQ at ${settings.endpoints}: ${failure.reason} (group "${settings.consumerGroup}", topics ${topics}). ` +
+        "Check that endpoints names the proxy's gRPC port, that the topics and group exist, and the credentials",
+      { retryable: true, cause: failure.rootCause },
     );
   }
 

@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,5 +53,53 @@ describe('embedded Postgres in a process of its own', () => {
     });
     expect(child.stderr).toBe('');
     expect(child.status).toBe(3);
+  });
+});
+
+/** Runs the fixture until it printed its data directory; `end` then ends it. */
+async function runUntilDataDir(mode: 'signal' | 'only-idem-handler' | 'throw'): Promise<{
+  dataDir: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill: (signal: NodeJS.Signals) => void;
+}> {
+  const fixture = fileURLToPath(new URL('./fixtures/embedded-postgres-until-signal.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=@idem/source', '--import', 'tsx', fixture], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, IDEM_TEST_END: mode },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  child.stderr.resume();
+  const [dataDir] = await createInterface({ input: child.stdout })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((line) => [String(line.value ?? '')]);
+  return { dataDir: dataDir ?? '', exited, kill: (signal) => child.kill(signal) };
+}
+
+describe('the embedded data directory when the process ends without stop()', () => {
+  it("is deleted on SIGTERM, and the process still ends non-zero through embedded-postgres' handler", async () => {
+    const run = await runUntilDataDir('signal');
+    expect(existsSync(run.dataDir)).toBe(true);
+    run.kill('SIGTERM');
+    const { code } = await run.exited;
+    expect(code).toBe(128 + 15);
+    expect(existsSync(run.dataDir)).toBe(false);
+  });
+
+  it('is deleted on SIGTERM with no other handler, and the process dies of the signal as by default', async () => {
+    const run = await runUntilDataDir('only-idem-handler');
+    expect(existsSync(run.dataDir)).toBe(true);
+    run.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(existsSync(run.dataDir)).toBe(false);
+  });
+
+  it('is deleted when an uncaught error ends the process', async () => {
+    const run = await runUntilDataDir('throw');
+    expect(await run.exited).toEqual({ code: 1, signal: null });
+    expect(existsSync(run.dataDir)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../internal/free-port.js';
+import { removeDataDirOnExit } from './remove-data-dir-on-exit.js';
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -17,6 +18,11 @@ export interface EmbeddedPostgresServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * The server's data directory (about 40 MB, in the temporary folder). Deleted by `stop()`, and
+   * when the process ends without it: on exit, an uncaught error, SIGTERM or SIGINT.
+   */
+  readonly dataDir: string;
   /**
    * Stops the server and starts it again on the same port with the same data after `downMs`:
    * a database outage or failover as the consumers see it.
@@ -71,6 +77,7 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedPostgresServer> {
   const port = options.port ?? (await freePort());
   const databaseDir = await mkdtemp(join(tmpdir(), 'idem-pg-'));
+  const forgetDataDir = removeDataDirOnExit(databaseDir);
   const onLog = options.onLog ?? (() => {});
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -94,6 +101,7 @@ export async function startEmbeddedPostgres(
   } catch (error) {
     await server.stop().catch(() => {});
     await rm(databaseDir, { recursive: true, force: true });
+    forgetDataDir();
     throw new Error(
       `could not start the embedded Postgres server in ${databaseDir}: ${error instanceof Error ? error.message : String(error)}. ` +
         'Set DATABASE_URL to use a server you already run instead.',
@@ -115,6 +123,7 @@ export async function startEmbeddedPostgres(
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     host: '127.0.0.1',
     port,
+    dataDir: databaseDir,
     pause,
     resume,
     async restart({ downMs = 0 } = {}) {
@@ -125,6 +134,7 @@ export async function startEmbeddedPostgres(
     async stop() {
       await pause();
       await rm(databaseDir, { recursive: true, force: true });
+      forgetDataDir();
     },
   };
 }

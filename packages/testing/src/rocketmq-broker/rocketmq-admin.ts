@@ -13,9 +13,10 @@ export interface RocketMQTopicSpec {
   /** `NORMAL` by default. */
   readonly type?: RocketMQTopicType;
   /**
-   * Read and write queues; 1 by default. `rocketmq-client-nodejs` 1.0.8 only ever uses queue 0
-   * (its load balancers compare the queue id with the master broker id), so more queues only
-   * hold messages that Node clients never send to or read from.
+   * Read and write queues; 1 by default. `rocketmq-client-nodejs` 1.0.8's Producer writes queue
+   * 0 only (its load balancer compares the queue id with the master broker id), so messages
+   * from Node all land there; its SimpleConsumer still receives from every queue, because the
+   * proxy pops all queues of the broker whichever queue the request names.
    */
   readonly queues?: number;
 }

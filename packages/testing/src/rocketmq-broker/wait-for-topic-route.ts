@@ -13,7 +13,10 @@ export interface WaitForTopicRouteOptions {
   readonly describe?: () => Promise<string>;
 }
 
-/** True for a route the Node client can use: it sends to and reads from queue 0 only. */
+/**
+ * True for a route the Node client can use: its load balancers keep only queue 0 of a route
+ * (and fail without one), although the proxy then serves receives from every queue.
+ */
 export function isUsableRoute(answer: TopicRouteAnswer): boolean {
   return answer.code === 'OK' && answer.queueIds.includes(0);
 }

@@ -1,0 +1,114 @@
+// Against the real RocketMQ 5.5 proxy, rocketmq-client-nodejs's SimpleConsumer names queue 0 in
+// its ReceiveMessage requests, but the proxy pops every queue of that broker: an Idem TCP
+// consumer reads all queues of a multi-queue topic. Only the Node Producer is limited to queue 0,
+// so this test fills the queues with RocketMQ's own Java producer.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  ensureRocketMQJars,
+  type RocketMQBroker,
+  realBrokerSkipReason,
+  startRocketMQBroker,
+} from '@idem/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTcpConsumer, type TcpConsumer } from '../src/index.js';
+import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import { orderHandlersFor } from './support/order-handlers-for.js';
+
+const QUEUES = 8;
+const MESSAGES = 240;
+const JAVA_PRODUCER = fileURLToPath(new URL('./fixtures/MultiQueueProducer.java', import.meta.url));
+
+/** Sends `count` messages round robin over the topic's queues; resolves with the queue id of each. */
+async function sendOverEveryQueue(namesrvAddress: string, topic: string, count: number): Promise<number[]> {
+  const jars = await ensureRocketMQJars();
+  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  // The client's logback writes below user.home; keep it out of the real home directory.
+  const home = await mkdtemp(join(tmpdir(), 'idem-java-producer-'));
+  try {
+    const { stdout } = await promisify(execFile)(
+      java,
+      [
+        ...['-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Duser.home=${home}`],
+        ...['-cp', jars.classpath, JAVA_PRODUCER, namesrvAddress, topic, String(count), 'order'],
+      ],
+      { timeout: 180_000, maxBuffer: 16 << 20 },
+    );
+    return [...stdout.matchAll(/^sent \S+ queue=(\d+)$/gm)].map((match) => Number(match[1]));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+describe('createTcpConsumer on a multi-queue topic of a real RocketMQ 5 broker', () => {
+  let broker: RocketMQBroker | undefined;
+  let startFailure: unknown;
+  let database: EffectsDatabase | undefined;
+  const consumers: TcpConsumer[] = [];
+
+  beforeAll(async () => {
+    broker = await startRocketMQBroker().catch((error: unknown) => {
+      startFailure = error;
+      return undefined;
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const consumer of consumers) await consumer.stop();
+    await database?.drop();
+    await broker?.stop();
+  });
+
+  it('processes every message of all 8 queues exactly once, shared by two consumers of one group', async (ctx) => {
+    if (broker === undefined) {
+      const reason = realBrokerSkipReason(startFailure);
+      if (reason !== undefined) ctx.skip(reason);
+      throw startFailure;
+    }
+    const namesrvAddress = broker.namesrvAddress;
+    if (namesrvAddress === undefined) {
+      ctx.skip('the external broker has no ROCKETMQ_NAMESRV_ADDR for the Java producer');
+      return;
+    }
+    const suffix = randomBytes(4).toString('hex');
+    const topic = `idem_queues_${suffix}`;
+    const group = `idem_queues_${suffix}`;
+    await broker.createTopic({ name: topic, queues: QUEUES });
+    await broker.createGroup(group);
+    database = await createEffectsDatabase();
+    const db = database;
+    const handlers = [orderHandlersFor(topic), orderHandlersFor(topic)];
+    for (const handler of handlers) {
+      const consumer = createTcpConsumer({
+        endpoints: broker.endpoints,
+        consumerGroup: group,
+        db: db.db,
+        schema: db.schema,
+        handlers: [handler],
+        // The proxy rejects invisible durations under 10 s and clamps long polls to 5-20 s.
+        invisibleDurationMs: 10_000,
+        longPollingTimeoutMs: 5000,
+      });
+      consumers.push(consumer);
+      await consumer.start();
+    }
+
+    const queueIds = await sendOverEveryQueue(namesrvAddress, topic, MESSAGES);
+    expect(queueIds).toHaveLength(MESSAGES);
+    expect(new Set(queueIds)).toEqual(new Set(Array.from({ length: QUEUES }, (_, id) => id)));
+
+    await expect.poll(() => db.effectCount(), { timeout: 120_000, interval: 200 }).toBe(MESSAGES);
+    // Stopping finishes and acks what is in flight; a duplicate effect would show after that.
+    for (const consumer of consumers.splice(0)) await consumer.stop();
+    expect(await db.effectCount()).toBe(MESSAGES);
+    expect(await db.duplicateEffects()).toEqual([]);
+    const calls = handlers.map((handler) => handler.controls.calls);
+    console.log(`handler calls per consumer: ${calls.join(', ')}; queues: ${QUEUES}, messages: ${MESSAGES}`);
+    for (const count of calls) expect(count).toBeGreaterThan(0);
+  }, 300_000);
+});
