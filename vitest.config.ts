@@ -7,7 +7,6 @@ const workspacePackages = {
   '@idem/rocketmq-tcp': 'packages/rocketmq-tcp',
   '@idem/rocketmq-http': 'packages/rocketmq-http',
   '@idem/nestjs': 'packages/nestjs',
-  '@idem/migrations': 'migrations',
 };
 
 export default defineConfig({
@@ -20,7 +19,7 @@ export default defineConfig({
     })),
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'migrations/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts'],
     globalSetup: ['./test-support/global-setup.ts'],
     reporters: ['default', './test-support/skip-guard-reporter.ts'],
     testTimeout: 60_000,

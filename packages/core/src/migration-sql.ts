@@ -1,4 +1,3 @@
-import { idemMigrations } from '@idem/migrations';
 import {
   DummyDriver,
   Kysely,
@@ -9,6 +8,7 @@ import {
 } from 'kysely';
 import { IdemError } from './errors.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type MigrateOptions } from './migrate.js';
+import { idemMigrations } from './migrations/index.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 
 /**
