@@ -7,6 +7,9 @@ const workspacePackages = {
   '@idem/rocketmq-tcp': 'packages/rocketmq-tcp',
   '@idem/rocketmq-http': 'packages/rocketmq-http',
   '@idem/nestjs': 'packages/nestjs',
+  // Core reaches its migrations through the package import #migrations (dist/migrations once
+  // published); in tests that is the workspace's migrations/ package.
+  '#migrations': 'migrations',
 };
 
 export default defineConfig({

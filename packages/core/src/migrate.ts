@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type MigrationResult, type MigrationResultSet, Migrator } from 'kysely/migration';
+import { idemMigrations } from '#migrations';
 import { IdemError } from './errors.js';
-import { idemMigrations } from './migrations/index.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 
 /** Options of the migration functions. */

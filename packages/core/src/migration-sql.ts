@@ -6,9 +6,9 @@ import {
   PostgresQueryCompiler,
   sql,
 } from 'kysely';
+import { idemMigrations } from '#migrations';
 import { IdemError } from './errors.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type MigrateOptions } from './migrate.js';
-import { idemMigrations } from './migrations/index.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 
 /**

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { idemMigrations } from '#migrations';
 import { toError } from '../errors.js';
-import { idemMigrations } from '../migrations/index.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
 import { checkDedupWindow } from './check-dedup-window.js';
 import { formatDuration } from './duration.js';
