@@ -37,6 +37,8 @@ describe('an HTTP consumer process (await start(), SIGTERM calls stop())', () =>
       await child.exited;
     }
     child = undefined;
+    // A test that failed during the Postgres outage left it down.
+    await postgres.resume();
     await peer?.stop();
     peer = undefined;
     await database?.drop();
