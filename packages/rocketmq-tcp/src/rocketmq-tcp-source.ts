@@ -65,10 +65,14 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
     // startup() waits without limit for the proxy's settings; a wrong port or a proxy that is
     // still booting must not hang the service's start.
     const timedOut = Symbol('timeout');
+    // Cancelled once startup() settles: a left-over timer would hold a stopped process up to 15 s.
+    const deadline = new AbortController();
     const outcome = await Promise.race([
       consumer.startup().then(() => undefined),
-      sleep(settings.startupTimeoutMs).then(() => timedOut),
-    ]).catch((error: unknown) => error);
+      sleep(settings.startupTimeoutMs, deadline.signal).then(() => timedOut),
+    ])
+      .catch((error: unknown) => error)
+      .finally(() => deadline.abort());
     if (outcome === undefined) return;
     // The client leaves timers running after a failed startup; shut it down so the process can exit.
     await this.close();

@@ -4,6 +4,12 @@
  * @packageDocumentation
  */
 export {
+  type ConsumerProcess,
+  type ConsumerProcessExit,
+  type ConsumerProcessOptions,
+  startConsumerProcess,
+} from './consumer-process/start-consumer-process.js';
+export {
   type EmbeddedPostgresOptions,
   type EmbeddedPostgresServer,
   startEmbeddedPostgres,

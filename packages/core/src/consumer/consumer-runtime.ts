@@ -7,6 +7,7 @@ import type { InboundMessage } from '../message.js';
 import { createBackoff, sleep } from './backoff.js';
 import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';
 import { DatabaseGate } from './database-gate.js';
+import { keepProcessAlive, type ProcessKeepAlive } from './keep-process-alive.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { MessageSource, ReceivedMessage } from './message-source.js';
 import { OutageTracker } from './outage-tracker.js';
@@ -108,6 +109,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   let stopping: Promise<void> | undefined;
   let lastMessageAt: Date | undefined;
   let ackFailures = 0;
+  let keepAlive: ProcessKeepAlive | undefined;
 
   const emit = (event: ConsumerEvent): void => {
     try {
@@ -310,10 +312,13 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         );
       }
       status = 'starting';
+      // Only stop() lets the process of a started consumer end, whatever outage it waits out.
+      keepAlive = keepProcessAlive();
       try {
         await source.start();
       } catch (error) {
         status = 'stopped';
+        keepAlive.release();
         await source.close().catch(() => {});
         if (error instanceof IdemError) throw error;
         throw new IdemError(
@@ -337,9 +342,11 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         status = 'stopping';
         stopController.abort();
         await loop;
+        // The deadlines' timers are cleared once stop() is done: a stopped consumer leaves none.
+        const deadlines = new AbortController();
         const drained = await Promise.race([
           Promise.allSettled([...tasks]).then(() => true),
-          sleep(shutdownTimeoutMs).then(() => false),
+          sleep(shutdownTimeoutMs, deadlines.signal).then(() => false),
         ]);
         if (!drained) {
           logger.error(
@@ -347,9 +354,11 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
             `stopped with messages still in flight after ${shutdownTimeoutMs} ms; the broker redelivers them and any that committed are skipped`,
           );
         }
-        await Promise.race([source.close(), sleep(10_000)]).catch((error: unknown) => {
+        await Promise.race([source.close(), sleep(10_000, deadlines.signal)]).catch((error: unknown) => {
           logger.warn({ ...fields, error: String(error) }, 'closing the broker connection failed');
         });
+        deadlines.abort();
+        keepAlive?.release();
         status = 'stopped';
         logger.info(fields, 'consumer stopped');
       })();

@@ -1,45 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type ConsumerProcess, startConsumerProcess } from '@idem/testing';
 
 /** A consumer running in a child process (test/fixtures/consumer-process.ts). */
-export interface ChildConsumer {
-  readonly process: ChildProcess;
-  /** Everything the child printed. */
-  output(): string;
-  /** Resolves with the exit code (or signal) once the child has ended. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type ChildConsumer = ConsumerProcess;
 
 const fixture = fileURLToPath(new URL('../fixtures/consumer-process.ts', import.meta.url));
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts the fixture with tsx (decorators) and workspace sources; resolves once it consumes. */
 export async function startChildConsumer(env: Record<string, string>): Promise<ChildConsumer> {
-  const child = spawn(process.execPath, ['--conditions=@idem/source', '--import', 'tsx', fixture], {
+  return await startConsumerProcess({
+    script: fixture,
+    nodeArgs: ['--conditions=@idem/source', '--import', 'tsx'],
     cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (output.includes('ready')) resolve();
-    };
-    child.stdout.on('data', check);
-    void exited.then(({ code, signal }) =>
-      reject(
-        new Error(`consumer process ended before it was ready (code ${code}, signal ${signal}):\n${output}`),
-      ),
-    );
-  });
-  return { process: child, output: () => output, exited };
 }
