@@ -12,7 +12,8 @@
  *   `DATABASE_UNAVAILABLE`, `TRANSACTION_CONFLICT`, `LOCK_TIMEOUT`, `SCHEMA_NOT_MIGRATED`,
  *   `BROKER_UNAVAILABLE`, `ACK_FAILED`.
  * - Operations: `MIGRATION_FAILED`, `STARTUP_FAILED`, `SHUTDOWN_TIMEOUT`, `INTERNAL_ERROR`,
- *   `PERMISSION_DENIED` (the database role lacks a privilege an operation needs; not retryable).
+ *   `PERMISSION_DENIED` (the database role lacks a privilege an operation needs; retryable only
+ *   when a consumer met it, which pauses until the privilege is granted).
  */
 export type IdemErrorCode =
   | 'INVALID_CONFIGURATION'
