@@ -65,7 +65,7 @@ export async function migrationStatus<DB>(
     return migrations.map((migration) => ({ name: migration.name, executedAt: migration.executedAt }));
   } catch (error) {
     throw (
-      unreachable(error) ??
+      unreachable(error, 'cannot read the migration state') ??
       new IdemError('MIGRATION_FAILED', `could not read the migration state: ${(error as Error).message}`, {
         cause: error,
       })
@@ -107,7 +107,10 @@ function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {
   }));
   if (error !== undefined) {
     const failed = steps.find((step) => step.status === 'Error');
-    const notReached = unreachable(error, failed?.name);
+    const notReached = unreachable(
+      error,
+      failed === undefined ? 'cannot migrate' : `cannot migrate: ${failed.name} was rolled back`,
+    );
     if (notReached !== undefined) throw notReached;
     throw new IdemError(
       'MIGRATION_FAILED',
@@ -124,12 +127,11 @@ function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {
  * A connection failure is the database's state, not a fault of a migration: it gets the code
  * operators and retry loops already branch on for an unreachable Postgres.
  */
-function unreachable(error: unknown, migration?: string): IdemError | undefined {
+function unreachable(error: unknown, doing: string): IdemError | undefined {
   if (classifyDatabaseError(error)?.code !== 'DATABASE_UNAVAILABLE') return undefined;
-  const during = migration === undefined ? '' : ` during migration ${migration} (rolled back)`;
   return new IdemError(
     'DATABASE_UNAVAILABLE',
-    `cannot migrate: Postgres is unreachable${during} (${toError(error).message}); check the database URL and that the server runs, then migrate again`,
+    `${doing}: Postgres is unreachable (${toError(error).message}); check the database URL and that the server runs, then try again`,
     { retryable: true, cause: error },
   );
 }
