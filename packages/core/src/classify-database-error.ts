@@ -79,6 +79,14 @@ export function classifyOwnStatementError(error: unknown, schema: string): IdemE
   if (classified !== undefined) return classified;
   const err = toError(error);
   const code = (err as { code?: unknown }).code;
+  // Retryable for the consumer: it pauses until someone grants, rather than burning attempts.
+  if (isInsufficientPrivilege(err)) {
+    return new IdemError(
+      'PERMISSION_DENIED',
+      `the database role lacks a privilege on Idem's tables in schema "${schema}" (${err.message}): grant it (see docs/operations.md, "Least-privilege roles") or run \`idem doctor\` to list what is missing`,
+      { retryable: true, cause: err },
+    );
+  }
   if (typeof code === 'string' && MISSING_RELATION_CODES.has(code)) {
     return new IdemError(
       'SCHEMA_NOT_MIGRATED',

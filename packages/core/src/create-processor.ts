@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { checkSchemaVersion } from './check-schema-version.js';
 import { classifyOwnStatementError } from './classify-database-error.js';
 import { dispatchBatch } from './dispatch-batch.js';
 import { dispatchOne } from './dispatch-one.js';
@@ -80,6 +81,13 @@ export interface Processor {
    * consumption, and for readiness.
    */
   checkDatabase(): Promise<IdemError | undefined>;
+  /**
+   * Checks that Idem's schema is at the version this `@idem/core` needs (every migration applied,
+   * every table present): `undefined` when it is, else a `SCHEMA_NOT_MIGRATED` {@link IdemError}
+   * naming the schema and what is missing, or `DATABASE_UNAVAILABLE` when Postgres does not
+   * answer. Consumers run it once, in `start()`.
+   */
+  checkSchemaVersion(): Promise<IdemError | undefined>;
 }
 
 /**
@@ -172,6 +180,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
         return classifyOwnStatementError(error, schema);
       }
     },
+    checkSchemaVersion: () => checkSchemaVersion(db, schema),
   };
 }
 

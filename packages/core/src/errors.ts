@@ -15,7 +15,8 @@
  *   `MESSAGE_REJECTED` (the broker refused the message: unknown topic, too large, credentials
  *   refused; not retryable until someone changes something).
  * - Operations: `MIGRATION_FAILED`, `STARTUP_FAILED`, `SHUTDOWN_TIMEOUT`, `INTERNAL_ERROR`,
- *   `PERMISSION_DENIED` (the database role lacks a privilege an operation needs; not retryable).
+ *   `PERMISSION_DENIED` (the database role lacks a privilege an operation needs; retryable only
+ *   when a consumer met it, which pauses until the privilege is granted).
  */
 export type IdemErrorCode =
   | 'INVALID_CONFIGURATION'

@@ -8,6 +8,7 @@
  */
 export { classifyDatabaseError } from './classify-database-error.js';
 export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
+export type { DatabaseUnavailableAtStart } from './consumer/check-database-at-start.js';
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
 export {
   type ConsumerEvent,

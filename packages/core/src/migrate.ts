@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { type MigrationResult, type MigrationResultSet, Migrator } from 'kysely/migration';
 import { idemMigrations } from '#migrations';
-import { IdemError } from './errors.js';
+import { classifyDatabaseError } from './classify-database-error.js';
+import { IdemError, toError } from './errors.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 
 /** Options of the migration functions. */
@@ -30,7 +31,9 @@ export interface MigrationState {
  * Idem's migration history lives in its own tables (`idem_migration`, `idem_migration_lock`) in
  * Idem's schema, never in your application's `kysely_migration`.
  *
- * @throws IdemError `MIGRATION_FAILED` naming the migration and the database's error.
+ * @throws IdemError `DATABASE_UNAVAILABLE` when Postgres cannot be reached or the connection is
+ * lost (retryable: each migration runs in a transaction, so running again resumes where it
+ * stopped), `MIGRATION_FAILED` naming the migration and the database's error otherwise.
  */
 export async function migrateToLatest<DB>(
   db: Kysely<DB>,
@@ -61,12 +64,11 @@ export async function migrationStatus<DB>(
     const migrations = await migrator(db, options).getMigrations();
     return migrations.map((migration) => ({ name: migration.name, executedAt: migration.executedAt }));
   } catch (error) {
-    throw new IdemError(
-      'MIGRATION_FAILED',
-      `could not read the migration state: ${(error as Error).message}`,
-      {
+    throw (
+      unreachable(error, 'cannot read the migration state') ??
+      new IdemError('MIGRATION_FAILED', `could not read the migration state: ${(error as Error).message}`, {
         cause: error,
-      },
+      })
     );
   }
 }
@@ -110,6 +112,11 @@ function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {
   }));
   if (error !== undefined) {
     const failed = steps.find((step) => step.status === 'Error');
+    const notReached = unreachable(
+      error,
+      failed === undefined ? 'cannot migrate' : `cannot migrate: ${failed.name} was rolled back`,
+    );
+    if (notReached !== undefined) throw notReached;
     throw new IdemError(
       'MIGRATION_FAILED',
       `migration ${failed?.name ?? '(before any migration ran)'} failed: ${
@@ -119,4 +126,17 @@ function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {
     );
   }
   return steps;
+}
+
+/**
+ * A connection failure is the database's state, not a fault of a migration: it gets the code
+ * operators and retry loops already branch on for an unreachable Postgres.
+ */
+function unreachable(error: unknown, doing: string): IdemError | undefined {
+  if (classifyDatabaseError(error)?.code !== 'DATABASE_UNAVAILABLE') return undefined;
+  return new IdemError(
+    'DATABASE_UNAVAILABLE',
+    `${doing}: Postgres is unreachable (${toError(error).message}); check the database URL and that the server runs, then try again`,
+    { retryable: true, cause: error },
+  );
 }

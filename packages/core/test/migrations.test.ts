@@ -66,6 +66,32 @@ describe('migrations', () => {
     expect(results.flat()).toHaveLength(2);
   });
 
+  it('reports an unreachable database as DATABASE_UNAVAILABLE, not MIGRATION_FAILED', async () => {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    const unreachable = new Kysely<unknown>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', max: 1 }),
+      }),
+    });
+    try {
+      for (const call of [
+        () => migrateToLatest(unreachable, { schema }),
+        () => migrationStatus(unreachable),
+      ]) {
+        const error = await call().then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', retryable: true });
+        expect((error as Error).message).toMatch(
+          /^cannot (migrate|read the migration state): Postgres is unreachable \(.*ECONNREFUSED/,
+        );
+      }
+    } finally {
+      await unreachable.destroy();
+    }
+  });
+
   it('rejects a schema name that is not a plain identifier', async () => {
     await expect(migrateToLatest(db, { schema: 'x"; drop table y; --' })).rejects.toMatchObject({
       code: 'INVALID_CONFIGURATION',

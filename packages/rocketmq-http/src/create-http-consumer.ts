@@ -14,8 +14,10 @@ export interface HttpConsumer {
   /** The processor the consumer dispatches through (its consumer group, subscriptions). */
   readonly processor: Processor;
   /**
-   * Checks the endpoint with one short consume per topic and starts consuming. Rejects with
-   * `INVALID_CONFIGURATION` (credentials refused, topic or group missing) or
+   * Checks Postgres and Idem's schema version, then the endpoint with one short consume per
+   * topic, and starts consuming. Rejects with `SCHEMA_NOT_MIGRATED` (run `idem migrate`),
+   * `DATABASE_UNAVAILABLE` (under `onDatabaseUnavailableAtStart: 'fail'`; by default it waits
+   * for Postgres), `INVALID_CONFIGURATION` (credentials refused, topic or group missing) or
    * `BROKER_UNAVAILABLE` (endpoint unreachable), saying what is wrong.
    */
   start(): Promise<void>;
@@ -81,6 +83,9 @@ export function createHttpConsumer<DB>(options: HttpConsumerOptions<DB>): HttpCo
     ...(resolved.batchSize === undefined ? {} : { batchSize: resolved.batchSize }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
+    ...(resolved.onDatabaseUnavailableAtStart === undefined
+      ? {}
+      : { onDatabaseUnavailableAtStart: resolved.onDatabaseUnavailableAtStart }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
   return {

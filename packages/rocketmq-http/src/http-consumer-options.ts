@@ -1,4 +1,4 @@
-import type { ConsumerEvent, DispatchMode, ProcessorOptions } from '@idem/core';
+import type { ConsumerEvent, DatabaseUnavailableAtStart, DispatchMode, ProcessorOptions } from '@idem/core';
 
 /** Options of {@link createHttpConsumer}. */
 export interface HttpConsumerOptions<DB = unknown> extends ProcessorOptions<DB> {
@@ -35,6 +35,14 @@ export interface HttpConsumerOptions<DB = unknown> extends ProcessorOptions<DB> 
   readonly waitSeconds?: number;
   /** How long `stop()` waits for in-flight messages. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * What `start()` does when Postgres does not answer: `wait` (default) until it does, logging
+   * one line when the wait begins and one when it ends, or `fail` at once with
+   * `DATABASE_UNAVAILABLE`. Waiting suits orchestrated deployments, where the database and the
+   * service restart independently: a failed start crash-loops with growing restart delays, a
+   * waiting consumer consumes the moment Postgres is back. Nothing is received while it waits.
+   */
+  readonly onDatabaseUnavailableAtStart?: DatabaseUnavailableAtStart;
   /** Called for each consumer event (received, settled, ack-failed); must not throw. */
   readonly onEvent?: (event: ConsumerEvent) => void;
 }

@@ -1,4 +1,4 @@
-import { type DispatchMode, IdemError, type Processor } from '@idem/core';
+import { type DatabaseUnavailableAtStart, type DispatchMode, IdemError, type Processor } from '@idem/core';
 import type { HttpConsumerOptions } from './http-consumer-options.js';
 import { MAX_MESSAGES_PER_REQUEST } from './rocketmq-http-source.js';
 
@@ -10,6 +10,7 @@ export interface ResolvedHttpConsumerOptions {
   readonly waitSeconds: number;
   readonly batchSize: number | undefined;
   readonly mode: DispatchMode;
+  readonly onDatabaseUnavailableAtStart: DatabaseUnavailableAtStart | undefined;
 }
 
 const DEFAULT_WAIT_SECONDS = 10;
@@ -75,7 +76,25 @@ export function resolveHttpConsumerOptions<DB>(
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw invalid('option onEvent must be a function');
   }
-  return { endpoint, instanceId, ordered: options.ordered ?? false, waitSeconds, batchSize, mode };
+  const { onDatabaseUnavailableAtStart } = options;
+  if (
+    onDatabaseUnavailableAtStart !== undefined &&
+    onDatabaseUnavailableAtStart !== 'wait' &&
+    onDatabaseUnavailableAtStart !== 'fail'
+  ) {
+    throw invalid(
+      `option onDatabaseUnavailableAtStart must be 'wait' or 'fail', got ${JSON.stringify(onDatabaseUnavailableAtStart)}`,
+    );
+  }
+  return {
+    endpoint,
+    instanceId,
+    ordered: options.ordered ?? false,
+    waitSeconds,
+    batchSize,
+    mode,
+    onDatabaseUnavailableAtStart,
+  };
 }
 
 /** Checks the names the processor resolved from the handlers: they go into URLs unescaped. */

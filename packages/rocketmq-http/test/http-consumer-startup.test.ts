@@ -79,6 +79,42 @@ describe('createHttpConsumer start-up checks', () => {
     expect(error.message).toContain('"payments"');
   });
 
+  it("passes onDatabaseUnavailableAtStart through: 'fail' rejects with DATABASE_UNAVAILABLE before any request to the endpoint", async () => {
+    const peer = await kit.startPeer();
+    const database = await kit.database();
+    const unreachable = createDatabase<EffectTables>({
+      connectionString: 'postgres://postgres@127.0.0.1:1/none',
+    });
+    try {
+      const consumer = kit.consumer(peer, database, {
+        handlers: [new OrderHandlers()],
+        db: unreachable,
+        onDatabaseUnavailableAtStart: 'fail',
+      });
+      const error = await startupError(consumer.start());
+      expect(error.code).toBe('DATABASE_UNAVAILABLE');
+      expect(error.message).toMatch(/Postgres is unreachable \(.*ECONNREFUSED/);
+      expect(consumer.health().status).toBe('stopped');
+      expect(socketsTo(peer.port)).toEqual([]);
+    } finally {
+      await unreachable.destroy();
+    }
+  });
+
+  it('fails with SCHEMA_NOT_MIGRATED naming the schema before any request to the endpoint', async () => {
+    const peer = await kit.startPeer();
+    const database = await kit.database();
+    const consumer = kit.consumer(peer, database, {
+      handlers: [new OrderHandlers()],
+      schema: 'never_migrated',
+    });
+    const error = await startupError(consumer.start());
+    expect(error.code).toBe('SCHEMA_NOT_MIGRATED');
+    expect(error.message).toContain('schema "never_migrated" does not exist');
+    expect(error.message).toContain('idem migrate --schema never_migrated');
+    expect(socketsTo(peer.port)).toEqual([]);
+  });
+
   it('keeps the messages its start-up check received and processes them', async () => {
     const peer = await kit.startPeer();
     const database = await kit.database();
@@ -132,6 +168,11 @@ describe('createHttpConsumer option checks', () => {
     ['an instance id with a space', { instanceId: 'MQ INST' }, /option instanceId must be/],
     ['a group id that breaks the URL', { consumerGroup: 'GID&x=1' }, /option consumerGroup must be/],
     ['zero concurrency', { concurrency: 0 }, /option concurrency must be an integer >= 1/],
+    [
+      'an unknown start-up policy',
+      { onDatabaseUnavailableAtStart: 'retry' as 'wait' },
+      /option onDatabaseUnavailableAtStart must be 'wait' or 'fail'/,
+    ],
   ];
 
   it.each(cases)('rejects %s with INVALID_CONFIGURATION naming the option', (_name, override, message) => {

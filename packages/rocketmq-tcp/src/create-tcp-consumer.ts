@@ -13,7 +13,11 @@ import type { TcpConsumerOptions } from './tcp-consumer-options.js';
 export interface TcpConsumer {
   /** The processor the consumer dispatches through (its consumer group, subscriptions). */
   readonly processor: Processor;
-  /** Connects and starts consuming; rejects with `BROKER_UNAVAILABLE` saying what is wrong. */
+  /**
+   * Checks Postgres and Idem's schema version, connects and starts consuming; rejects with
+   * `SCHEMA_NOT_MIGRATED`, `DATABASE_UNAVAILABLE` (under `onDatabaseUnavailableAtStart: 'fail'`;
+   * by default it waits for Postgres) or `BROKER_UNAVAILABLE`, saying what is wrong.
+   */
   start(): Promise<void>;
   /** Stops receiving, finishes and acks in-flight messages, disconnects; bounded by `shutdownTimeoutMs`. */
   stop(): Promise<void>;
@@ -75,7 +79,15 @@ export function createTcpConsumer<DB>(options: TcpConsumerOptions<DB>): TcpConsu
     logger,
     // One receiver per topic: the client long-polls one topic per receive call.
     receivers: Math.max(1, processor.subscriptions.length),
-    ...pick(options, ['concurrency', 'batchSize', 'mode', 'retryDelayMs', 'shutdownTimeoutMs', 'onEvent']),
+    ...pick(options, [
+      'concurrency',
+      'batchSize',
+      'mode',
+      'retryDelayMs',
+      'shutdownTimeoutMs',
+      'onDatabaseUnavailableAtStart',
+      'onEvent',
+    ]),
   });
   return {
     processor,

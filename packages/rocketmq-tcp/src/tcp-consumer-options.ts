@@ -1,4 +1,4 @@
-import type { ConsumerEvent, DispatchMode, ProcessorOptions } from '@idem/core';
+import type { ConsumerEvent, DatabaseUnavailableAtStart, DispatchMode, ProcessorOptions } from '@idem/core';
 
 /** Access-key credentials, as ApsaraMQ for RocketMQ 5 instances require. */
 export interface TcpCredentials {
@@ -39,6 +39,14 @@ export interface TcpConsumerOptions<DB = unknown> extends ProcessorOptions<DB> {
   readonly shutdownTimeoutMs?: number;
   /** Redelivery delay after a handler failure, by attempt. Default 1 s doubling to 60 s. */
   readonly retryDelayMs?: (attempt: number) => number;
+  /**
+   * What `start()` does when Postgres does not answer: `wait` (default) until it does, logging
+   * one line when the wait begins and one when it ends, or `fail` at once with
+   * `DATABASE_UNAVAILABLE`. Waiting suits orchestrated deployments, where the database and the
+   * service restart independently: a failed start crash-loops with growing restart delays, a
+   * waiting consumer consumes the moment Postgres is back. Nothing is received while it waits.
+   */
+  readonly onDatabaseUnavailableAtStart?: DatabaseUnavailableAtStart;
   /** Called for each consumer event (received, settled, ack-failed). */
   readonly onEvent?: (event: ConsumerEvent) => void;
 }

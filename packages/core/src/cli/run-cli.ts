@@ -52,6 +52,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function describeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
+  if (error instanceof IdemError && code === 'DATABASE_UNAVAILABLE' && error.cause instanceof Error) {
+    return `cannot reach Postgres (${error.cause.message}): check --database-url / DATABASE_URL and that the server is running`;
+  }
   if (code === 'ECONNREFUSED' || /connect|timeout exceeded/i.test(message)) {
     return `cannot reach Postgres (${message}): check --database-url / DATABASE_URL and that the server is running`;
   }

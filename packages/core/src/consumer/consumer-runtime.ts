@@ -5,6 +5,7 @@ import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
 import { createBackoff, sleep } from './backoff.js';
+import { checkDatabaseAtStart, type DatabaseUnavailableAtStart } from './check-database-at-start.js';
 import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';
 import { DatabaseGate } from './database-gate.js';
 import { keepProcessAlive, type ProcessKeepAlive } from './keep-process-alive.js';
@@ -44,6 +45,19 @@ export interface ConsumerRuntimeOptions<Receipt> {
   readonly retryDelayMs?: (attempt: number) => number;
   /** How long `stop()` waits for in-flight messages. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * What `start()` does when Postgres does not answer. `wait` (default): log one warn line, retry
+   * quietly, and resolve once Postgres answered and the schema check passed (one info line);
+   * `stop()` ends the wait. `fail`: reject at once with `DATABASE_UNAVAILABLE`.
+   *
+   * Waiting is the default because the database and the service restart independently in
+   * orchestrated deployments: a consumer that fails its start crash-loops with growing restart
+   * delays (Kubernetes' back-off reaches 5 minutes) and starts late, while a waiting one consumes
+   * the moment Postgres is back. Messages are safe either way: nothing is received before the
+   * database answered. A schema that is missing or behind always fails `start()` with
+   * `SCHEMA_NOT_MIGRATED`: that needs `idem migrate`, not patience.
+   */
+  readonly onDatabaseUnavailableAtStart?: DatabaseUnavailableAtStart;
   readonly logger?: Logger;
   /** Called for each {@link ConsumerEvent}; must not throw. */
   readonly onEvent?: (event: ConsumerEvent) => void;
@@ -51,7 +65,12 @@ export interface ConsumerRuntimeOptions<Receipt> {
 
 /** A running consumer. */
 export interface ConsumerRuntime {
-  /** Connects and starts consuming; rejects with a coded error when the broker cannot be used. */
+  /**
+   * Checks the database and Idem's schema version, then connects to the broker and starts
+   * consuming. Rejects with a coded error: `SCHEMA_NOT_MIGRATED` (run `idem migrate`),
+   * `DATABASE_UNAVAILABLE` (Postgres unreachable, under `onDatabaseUnavailableAtStart: 'fail'`;
+   * by default it waits), `STARTUP_FAILED` (stopped while waiting) or the broker's error.
+   */
   start(): Promise<void>;
   /**
    * Stops receiving, lets in-flight messages finish and acks them, then disconnects, all within
@@ -79,6 +98,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   const retryDelayMs =
     options.retryDelayMs ?? ((attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 60_000));
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+  const onDatabaseUnavailableAtStart = databaseAtStartPolicy(options.onDatabaseUnavailableAtStart);
   const logger = options.logger ?? silentLogger;
   const fields = { consumerGroup: processor.consumerGroup, transport: source.description };
 
@@ -313,7 +333,21 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       }
       status = 'starting';
       // Only stop() lets the process of a started consumer end, whatever outage it waits out.
-      keepAlive = keepProcessAlive();
+      const held = keepProcessAlive();
+      keepAlive = held;
+      // Before the broker: nothing is received (and no connection is left open) while the
+      // database cannot take what would be received.
+      await checkDatabaseAtStart({
+        processor,
+        onUnavailable: onDatabaseUnavailableAtStart,
+        logger,
+        signal,
+        fields,
+      }).catch((error: unknown) => {
+        status = 'stopped';
+        held.release();
+        throw error;
+      });
       try {
         await source.start();
       } catch (error) {
@@ -380,6 +414,14 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       };
     },
   };
+}
+
+function databaseAtStartPolicy(value: DatabaseUnavailableAtStart | undefined): DatabaseUnavailableAtStart {
+  if (value === undefined || value === 'wait' || value === 'fail') return value ?? 'wait';
+  throw new IdemError(
+    'INVALID_CONFIGURATION',
+    `option onDatabaseUnavailableAtStart must be 'wait' or 'fail', got ${JSON.stringify(value)}`,
+  );
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -1,6 +1,7 @@
 import type { IdemError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Backoff, createBackoff, sleep } from './backoff.js';
+import { describeDatabaseFault } from './describe-database-fault.js';
 import { OutageTracker } from './outage-tracker.js';
 import { waitOrAbort } from './race-abort.js';
 
@@ -38,7 +39,7 @@ export class DatabaseGate {
 
   /** Reports that the database failed a dispatch: closes the gate until a probe passes. */
   close(error: IdemError): void {
-    this.#tracker.failed(error);
+    this.#tracker.failed(error, describeDatabaseFault(error));
     if (!this.#open) return;
     this.#open = false;
     this.#probing ??= this.#probeUntilOpen().finally(() => {

@@ -18,6 +18,14 @@ export interface OutageTrackerTiming {
   readonly stableMs?: number;
 }
 
+/** How one outage is told in its two log lines, when "unreachable" is not what happened. */
+export interface OutageWording {
+  /** The warn line, its cause first, e.g. `Idem's tables are missing (...); consumption paused`. */
+  readonly down: string;
+  /** What is true again when it ends, e.g. `Idem's tables are usable`; "again after N s" follows. */
+  readonly up: string;
+}
+
 /**
  * Turns a stream of successes and failures against one dependency (broker, database) into two
  * log lines per outage: a warning when it starts and an info line with its length when it ends.
@@ -31,6 +39,7 @@ export class OutageTracker {
   #outages = 0;
   #failingSince: number | undefined;
   #succeedingSince: number | undefined;
+  #upWording: string | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -58,12 +67,15 @@ export class OutageTracker {
     this.#succeedingSince = undefined;
     this.logger.info(
       { ...this.fields, outageMs: downMs },
-      `${this.what} is reachable again after ${(downMs / 1000).toFixed(1)} s`,
+      `${this.#upWording ?? `${this.what} is reachable`} again after ${(downMs / 1000).toFixed(1)} s`,
     );
   }
 
-  /** Reports a failed call. Logs the start of an outage once failures have lasted. */
-  failed(error: unknown): void {
+  /**
+   * Reports a failed call. Logs the start of an outage once failures have lasted, worded by
+   * `wording` when given (the cause is not always that the dependency is unreachable).
+   */
+  failed(error: unknown, wording?: OutageWording): void {
     this.#succeedingSince = undefined;
     if (!this.#up) return;
     const now = Date.now();
@@ -72,9 +84,10 @@ export class OutageTracker {
     this.#up = false;
     this.#since = new Date(this.#failingSince);
     this.#outages += 1;
+    this.#upWording = wording?.up;
     this.logger.warn(
       { ...this.fields, error: error instanceof Error ? error.message : String(error) },
-      `${this.what} is unreachable; retrying quietly until it is back`,
+      wording?.down ?? `${this.what} is unreachable; retrying quietly until it is back`,
     );
   }
 

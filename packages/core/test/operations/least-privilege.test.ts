@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeDatabaseFault } from '../../src/consumer/describe-database-fault.js';
 import {
   cleanupProcessedMessages,
   createProcessor,
   findMissingRuntimePrivileges,
+  type IdemError,
   purgeDeadLetters,
   replayDeadLetters,
   runtimeGrantStatements,
@@ -176,5 +178,42 @@ describe('least-privilege runtime role', () => {
     expect(doctor.out).toContain(
       `✗ schema migrated and current: role ${role.name} may not read ${schema}.idem_migration, so the schema version is unknown`,
     );
+  });
+
+  it('passes the start-up schema check with the runtime grants alone: SELECT on idem_migration stays optional', async () => {
+    const { schema } = database();
+    const role = await createRole((name) => runtimeGrantStatements(name, schema));
+    const processor = createProcessor({
+      db: role.db,
+      schema,
+      handlers: [new OrderHandlers()],
+      consumerGroup: 'billing',
+    });
+    expect(await processor.checkSchemaVersion()).toBeUndefined();
+    expect(await processor.checkDatabase()).toBeUndefined();
+  });
+
+  it('reports a missing table privilege as PERMISSION_DENIED whose outage headline says so, not "unreachable"', async () => {
+    const { schema } = database();
+    const role = await createRole((name) => [`GRANT USAGE ON SCHEMA ${schema} TO ${name};`]);
+    const processor = createProcessor({
+      db: role.db,
+      schema,
+      handlers: [new OrderHandlers()],
+      consumerGroup: 'billing',
+    });
+    const result = await processor.dispatch(inboundMessage({ keys: ['order-1'] }));
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      retryable: true,
+      error: { code: 'PERMISSION_DENIED' },
+    });
+    const problem = await processor.checkDatabase();
+    expect(problem).toMatchObject({ code: 'PERMISSION_DENIED', retryable: true });
+    const headline = describeDatabaseFault(problem as IdemError).down;
+    expect(headline).toMatch(
+      /^the database role lacks a privilege on Idem's tables \(permission denied for table processed_messages\)/,
+    );
+    expect(headline).not.toMatch(/unreachable/);
   });
 });
