@@ -149,7 +149,7 @@ describe.each(['single', 'batch'] as const)('hostile input (%s dispatch)', (mode
       keys: [NUL_KEY, SURROGATE_KEY],
       messageId: `ID\u0000${LONG_KEY}`,
       tag: 'created',
-      properties: { 'name\u0000': 'value\u0000', lone: '\udfff', [`\ud800`]: LONG_KEY },
+      properties: { 'name\u0000': 'value\u0000', lone: '\udfff', '\ud800': LONG_KEY },
       messageGroup: 'group\u0000\ud800',
       body: Buffer.from([0xff, 0x00, 0xfe]), // not JSON: dead-lettered before any claim
     });
