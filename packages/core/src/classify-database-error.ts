@@ -108,6 +108,31 @@ function unavailable(cause: Error, what: string): IdemError {
   );
 }
 
+// SQLSTATE class 22 (data exception: NUL in text, invalid encoding, a value out of range) and
+// 54000 (program limit exceeded: an index row over the btree limit) are raised by the values a
+// statement carries: the same message fails the same way on every attempt.
+const MESSAGE_DATA_CLASS = '22';
+const PROGRAM_LIMIT_EXCEEDED = '54000';
+
+/**
+ * Classifies an error that the message's own data caused (SQLSTATE class 22 or 54000): returns
+ * a permanent (not retryable) `MESSAGE_DATA_REJECTED` {@link IdemError}, or `undefined` for any
+ * other error. Such a message is dead-lettered alone; treating it as a database outage would
+ * pause consumption forever.
+ */
+export function classifyMessageDataError(error: unknown): IdemError | undefined {
+  if (error instanceof IdemError) return error.code === 'MESSAGE_DATA_REJECTED' ? error : undefined;
+  const err = toError(error);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || code.length !== 5) return undefined;
+  if (!code.startsWith(MESSAGE_DATA_CLASS) && code !== PROGRAM_LIMIT_EXCEEDED) return undefined;
+  return new IdemError(
+    'MESSAGE_DATA_REJECTED',
+    `Postgres refused the message's data (SQLSTATE ${code}: ${err.message}); retrying cannot fix it`,
+    { cause: err },
+  );
+}
+
 /**
  * True when a handler caught a failed statement and went on: the transaction was already
  * aborted, so a later statement fails with SQLSTATE 25P02, or COMMIT comes back as ROLLBACK

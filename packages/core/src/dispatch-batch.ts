@@ -1,5 +1,10 @@
 import { sql, type Transaction } from 'kysely';
-import { classifyDatabaseError, classifyOwnStatementError } from './classify-database-error.js';
+import {
+  classifyDatabaseError,
+  classifyMessageDataError,
+  classifyOwnStatementError,
+} from './classify-database-error.js';
+import { dispatchOne } from './dispatch-one.js';
 import type { DispatchResult } from './dispatch-result.js';
 import type { IdemError } from './errors.js';
 import type { HandlerContext } from './handler-context.js';
@@ -31,8 +36,10 @@ class BatchAborted extends Error {
  * handler runs inside a savepoint, so a failing handler rolls back only its own message (its key
  * is given back and it is redelivered) while the others commit together.
  *
- * A database failure fails the whole batch as retryable; nothing is half-written. Results come
- * back in the order of `messages`.
+ * A database failure fails the whole batch as retryable; nothing is half-written. When Postgres
+ * refuses one message's data in a statement shared by the batch (the multi-row claim), the
+ * rolled-back batch is dispatched again one message at a time, so only that message is
+ * dead-lettered. Results come back in the order of `messages`.
  */
 export async function dispatchBatch(
   runtime: ProcessorRuntime,
@@ -49,6 +56,12 @@ export async function dispatchBatch(
       return await processInTransaction(runtime, trx, idem, prepared, startedAt);
     });
   } catch (error) {
+    if (!(error instanceof BatchAborted) && classifyMessageDataError(error) !== undefined) {
+      // Nothing committed; in order, so FIFO message groups keep their order.
+      const results: DispatchResult[] = [];
+      for (const message of messages) results.push(await dispatchOne(runtime, message));
+      return results;
+    }
     const reason =
       error instanceof BatchAborted ? error.reason : classifyOwnStatementError(error, runtime.schema);
     return prepared.map((item) => failedResult(item, reason, startedAt));
@@ -71,8 +84,9 @@ async function processInTransaction(
   const claimed = await claimKeys(
     idem,
     group,
-    [...firstByKey.values()].map(({ key, message, route, payloadHash }) => ({
+    [...firstByKey.values()].map(({ key, originalKey, message, route, payloadHash }) => ({
       idempotencyKey: key,
+      originalKey,
       messageId: message.messageId,
       topic: message.topic,
       tag: message.tag ?? '',

@@ -1,4 +1,8 @@
-import { classifyOwnStatementError, isSwallowedStatementFailure } from './classify-database-error.js';
+import {
+  classifyMessageDataError,
+  classifyOwnStatementError,
+  isSwallowedStatementFailure,
+} from './classify-database-error.js';
 import type { DispatchResult } from './dispatch-result.js';
 import type { HandlerContext } from './handler-context.js';
 import type { InboundMessage } from './message.js';
@@ -47,6 +51,7 @@ export async function dispatchOne(
       const claimed = await claimKeys(idem, group, [
         {
           idempotencyKey: prepared.key,
+          originalKey: prepared.originalKey,
           messageId: message.messageId,
           topic: message.topic,
           tag: message.tag ?? '',
@@ -79,6 +84,9 @@ export async function dispatchOne(
     // COMMIT answered with ROLLBACK: the handler swallowed a failed statement; its fault.
     const handlerError = error instanceof HandlerFailure ? error.handlerError : error;
     if (!(error instanceof HandlerFailure) && !isSwallowedStatementFailure(error)) {
+      // Postgres refused the message's own data in Idem's statements: no attempt can succeed.
+      const dataError = classifyMessageDataError(error);
+      if (dataError !== undefined) return await deadLetterAlone(runtime, prepared, dataError, startedAt);
       // Claim, duplicate lookup or COMMIT failed: the database is at fault, not the message.
       return failedResult(prepared, classifyOwnStatementError(error, runtime.schema), startedAt);
     }

@@ -6,7 +6,8 @@
  * - Message faults (the message itself is at fault; dead-lettered, never retried):
  *   `NO_HANDLER`, `BODY_DECODE_FAILED`, `SCHEMA_VALIDATION_FAILED`, `INVALID_IDEMPOTENCY_KEY`,
  *   `PAYLOAD_MISMATCH`, `HANDLER_REJECTED`, `GROUP_QUARANTINED` (parked behind an earlier
- *   dead letter of its FIFO message group).
+ *   dead letter of its FIFO message group), `MESSAGE_DATA_REJECTED` (Postgres refused the
+ *   message's own data: a data exception or a program limit; retrying cannot fix it).
  * - Handler faults: `HANDLER_FAILED` (redelivered), `ATTEMPTS_EXHAUSTED` (dead-lettered).
  * - Infrastructure (retryable; adapters pause instead of burning delivery attempts):
  *   `DATABASE_UNAVAILABLE`, `TRANSACTION_CONFLICT`, `LOCK_TIMEOUT`, `SCHEMA_NOT_MIGRATED`,
@@ -31,6 +32,7 @@ export type IdemErrorCode =
   | 'PAYLOAD_MISMATCH'
   | 'HANDLER_REJECTED'
   | 'GROUP_QUARANTINED'
+  | 'MESSAGE_DATA_REJECTED'
   | 'HANDLER_FAILED'
   | 'ATTEMPTS_EXHAUSTED'
   | 'DATABASE_UNAVAILABLE'

@@ -3,10 +3,7 @@ import { decodeBody } from './decode-body.js';
 import { IdemError } from './errors.js';
 import type { HandlerRegistry, Route } from './handler-registry.js';
 import type { InboundMessage } from './message.js';
-
-// Keys live in a btree primary key; Postgres rejects index rows above ~2.7 kB, so a longer key
-// would fail forever. Such a key is a bug in the key function, reported as poison.
-const MAX_KEY_BYTES = 1024;
+import { toStorableKey } from './storable-key.js';
 
 /** A message ready for its transaction: routed, decoded, validated and keyed. */
 export interface ReadyMessage {
@@ -14,7 +11,10 @@ export interface ReadyMessage {
   readonly message: InboundMessage;
   readonly route: Route;
   readonly body: unknown;
+  /** The idempotency key in its stored form (see `toStorableKey`). */
   readonly key: string;
+  /** The key as derived, in WTF-8, when `key` is its digest; else `undefined`. */
+  readonly originalKey: Buffer | undefined;
   readonly payloadHash: Buffer;
 }
 
@@ -23,6 +23,7 @@ export interface PoisonMessage {
   readonly kind: 'poison';
   readonly message: InboundMessage;
   readonly route: Route | undefined;
+  /** The idempotency key in its stored form (see `toStorableKey`). */
   readonly key: string;
   readonly error: IdemError;
 }
@@ -35,7 +36,7 @@ export async function prepareMessage(
   message: InboundMessage,
   registry: HandlerRegistry,
 ): Promise<ReadyMessage | PoisonMessage> {
-  const fallbackKey = defaultIdempotencyKey(message);
+  const fallbackKey = toStorableKey(defaultIdempotencyKey(message)).key;
   const route = registry.resolve(message.topic, message.tag);
   if (route === undefined) {
     const error = new IdemError(
@@ -52,13 +53,23 @@ export async function prepareMessage(
   } catch (error) {
     return { kind: 'poison', message, route, key: fallbackKey, error: asIdemError(error) };
   }
-  let key: string;
+  let derived: string;
   try {
-    key = deriveKey(message, route, body);
+    derived = deriveKey(message, route, body);
   } catch (error) {
     return { kind: 'poison', message, route, key: fallbackKey, error: asIdemError(error) };
   }
-  return { kind: 'ready', message, route, body, key, payloadHash: payloadHash(message.body) };
+  // Claimed, compared and handed to the handler in the form Postgres stores unchanged.
+  const { key, original } = toStorableKey(derived);
+  return {
+    kind: 'ready',
+    message,
+    route,
+    body,
+    key,
+    originalKey: original,
+    payloadHash: payloadHash(message.body),
+  };
 }
 
 /**
@@ -87,12 +98,6 @@ function deriveKey(message: InboundMessage, route: Route, body: unknown): string
       `the key function of ${route.handlerName} returned ${key === '' ? 'an empty string' : String(key)} for message ${
         message.messageId
       }: it must return a non-empty string identifying the business event`,
-    );
-  }
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
-    throw new IdemError(
-      'INVALID_IDEMPOTENCY_KEY',
-      `the key function of ${route.handlerName} returned a ${Buffer.byteLength(key)}-byte key; keys are limited to ${MAX_KEY_BYTES} bytes (hash long identifiers)`,
     );
   }
   return key;

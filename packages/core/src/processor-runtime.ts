@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import {
   classifyDatabaseError,
+  classifyMessageDataError,
   classifyOwnStatementError,
   isSwallowedStatementFailure,
 } from './classify-database-error.js';
@@ -69,6 +70,18 @@ export function judgeHandlerError(
   }
   const infrastructure = classifyDatabaseError(err);
   if (infrastructure !== undefined) return { kind: 'fail', error: infrastructure };
+  // Postgres refused a value the handler took from the message: every attempt would fail alike.
+  const dataError = classifyMessageDataError(err);
+  if (dataError !== undefined) {
+    return {
+      kind: 'dead-letter',
+      error: new IdemError(
+        'MESSAGE_DATA_REJECTED',
+        `${route.handlerName} failed for message ${message.messageId}: ${dataError.message}`,
+        { cause: err },
+      ),
+    };
+  }
   const detail = isSwallowedStatementFailure(err)
     ? 'one of its statements failed and it went on without rethrowing; let database errors propagate'
     : err.message;
@@ -158,7 +171,9 @@ export async function deadLetterIn(
 
 /**
  * Dead-letters a message in a transaction of its own. When even that cannot be written the
- * message is not acked: the result is a retryable failure and the broker redelivers.
+ * message is not acked: the result is a failure and the broker redelivers (retryable when the
+ * database is at fault; not retryable when Postgres refused the message's data, so consumption
+ * never pauses for one message).
  */
 export async function deadLetterAlone(
   runtime: ProcessorRuntime,
@@ -172,7 +187,9 @@ export async function deadLetterAlone(
       .execute(async (trx) => await deadLetterIn(runtime, trx.withSchema(runtime.schema), prepared, error));
     return deadLetteredResult(prepared, error, startedAt);
   } catch (writeError) {
-    return failedResult(prepared, classifyOwnStatementError(writeError, runtime.schema), startedAt);
+    const reason =
+      classifyMessageDataError(writeError) ?? classifyOwnStatementError(writeError, runtime.schema);
+    return failedResult(prepared, reason, startedAt);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type ProcessorRuntime,
   resultBase,
 } from './processor-runtime.js';
+import { toStorableText } from './storable-text.js';
 import type { IdemTables } from './store/idem-tables.js';
 import type { ProcessedMessageRecord } from './store/processed-messages-store.js';
 
@@ -27,7 +28,9 @@ export async function resolveDuplicate(
   const { message } = prepared;
   // `existing` is undefined only when the first holder of the key is earlier in the same batch.
   const duplicateKind =
-    existing === undefined || existing.messageId === message.messageId ? 'redelivery' : 'producer-resend';
+    existing === undefined || existing.messageId === toStorableText(message.messageId)
+      ? 'redelivery'
+      : 'producer-resend';
   const payloadMismatch = existing !== undefined && !existing.payloadHash.equals(prepared.payloadHash);
   if (payloadMismatch) {
     const error = new IdemError(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { classifyMessageDataError } from '../src/classify-database-error.js';
 import { classifyDatabaseError, IdemError } from '../src/index.js';
 
 function pgError(code: string): Error {
@@ -40,5 +41,26 @@ describe('classifyDatabaseError', () => {
     expect(classifyDatabaseError('boom')).toBeUndefined();
     const retryable = new IdemError('DATABASE_UNAVAILABLE', 'down', { retryable: true });
     expect(classifyDatabaseError(retryable)).toBe(retryable);
+  });
+});
+
+describe('classifyMessageDataError', () => {
+  it.each([
+    ['22021', 'invalid byte sequence for encoding "UTF8": 0x00'],
+    ['22P05', 'unsupported Unicode escape sequence'],
+    ['22003', 'integer out of range'],
+    ['54000', 'index row size 4024 exceeds btree version 4 maximum 2704'],
+  ])('treats SQLSTATE %s (%s) as a permanent MESSAGE_DATA_REJECTED', (code, message) => {
+    const error = Object.assign(new Error(message), { code });
+    expect(classifyMessageDataError(error)).toMatchObject({
+      code: 'MESSAGE_DATA_REJECTED',
+      retryable: false,
+      cause: error,
+    });
+    expect(classifyDatabaseError(error)).toBeUndefined();
+  });
+
+  it.each(['23505', '42P01', '40001', '57P01', '54001'])('leaves SQLSTATE %s alone', (code) => {
+    expect(classifyMessageDataError(pgError(code))).toBeUndefined();
   });
 });

@@ -13,6 +13,13 @@ async function tablesIn(db: Kysely<unknown>, schema: string): Promise<string[]> 
   return result.rows.map((row) => row.table_name);
 }
 
+async function columnsOf(db: Kysely<unknown>, schema: string, names: string[]): Promise<string[]> {
+  const result = await sql<{ name: string }>`
+    select table_name || '.' || column_name as name from information_schema.columns
+    where table_schema = ${schema} and column_name = any(${names}) order by name`.execute(db);
+  return result.rows.map((row) => row.name);
+}
+
 describe('migrations', () => {
   let db: Kysely<unknown>;
   let schema: string;
@@ -40,10 +47,19 @@ describe('migrations', () => {
     expect(await migrateToLatest(db, { schema })).toEqual([
       { name: '0001-initial-schema', direction: 'Up', status: 'Success' },
       { name: '0002-message-group-quarantine', direction: 'Up', status: 'Success' },
+      { name: '0003-hostile-input', direction: 'Up', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(all);
+    expect(await columnsOf(db, schema, ['original_key', 'original_headers'])).toEqual([
+      'dead_letters.original_headers',
+      'processed_messages.original_key',
+    ]);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0003-hostile-input', direction: 'Down', status: 'Success' },
+    ]);
+    expect(await columnsOf(db, schema, ['original_key', 'original_headers'])).toEqual([]);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0002-message-group-quarantine', direction: 'Down', status: 'Success' },
     ]);
@@ -52,6 +68,7 @@ describe('migrations', () => {
     ]);
     expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
     expect((await migrationStatus(db, { schema })).map((state) => state.executedAt)).toEqual([
+      undefined,
       undefined,
       undefined,
     ]);
@@ -63,7 +80,7 @@ describe('migrations', () => {
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(2);
+    expect(results.flat()).toHaveLength(3);
   });
 
   it('reports an unreachable database as DATABASE_UNAVAILABLE, not MIGRATION_FAILED', async () => {
@@ -125,13 +142,15 @@ describe('idem migrate (CLI)', () => {
     expect(await runCli(['migrate', 'status', '--schema', schema], io(env))).toBe(0);
     expect(out).toContain('  pending  0001-initial-schema');
     expect(out).toContain('  pending  0002-message-group-quarantine');
-    expect(out.at(-1)).toBe('2 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0003-hostile-input');
+    expect(out.at(-1)).toBe('3 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
     expect(out).toEqual([
       `Applied 0001-initial-schema (schema "${schema}")`,
       `Applied 0002-message-group-quarantine (schema "${schema}")`,
+      `Applied 0003-hostile-input (schema "${schema}")`,
     ]);
 
     out = [];
@@ -146,7 +165,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0002-message-group-quarantine (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0003-hostile-input (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {

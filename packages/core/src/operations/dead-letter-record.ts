@@ -1,4 +1,5 @@
 import type { InboundMessage } from '../message.js';
+import type { StoredHeaders } from '../store/dead-letters-store.js';
 
 /** What happened to a dead letter that is no longer open. */
 export type DeadLetterResolution = 'replayed' | 'purged' | 'superseded';
@@ -37,6 +38,11 @@ export interface DeadLetterSummary {
 /** A dead letter with its body: everything needed to inspect or replay the message. */
 export interface DeadLetter extends DeadLetterSummary {
   readonly body: Buffer;
+  /**
+   * The exact headers as JSON, present when a header held NUL or a lone surrogate and the
+   * listed fields show its safe form instead.
+   */
+  readonly originalHeaders?: string;
 }
 
 /** The columns of a dead letter as node-postgres returns them. */
@@ -98,7 +104,7 @@ export function toDeadLetterSummary(row: DeadLetterRow): DeadLetterSummary {
  * routes and keys it exactly as before.
  */
 export function deadLetterToMessage(deadLetter: DeadLetter): InboundMessage {
-  return {
+  const message: InboundMessage = {
     topic: deadLetter.topic,
     tag: deadLetter.tag,
     keys: deadLetter.keys,
@@ -109,5 +115,17 @@ export function deadLetterToMessage(deadLetter: DeadLetter): InboundMessage {
     bornAt: deadLetter.bornAt,
     messageGroup: deadLetter.messageGroup,
     transport: deadLetter.transport,
+  };
+  if (deadLetter.originalHeaders === undefined) return message;
+  // The listed headers are safe forms; the exact ones route and key the replay as before.
+  const exact = JSON.parse(deadLetter.originalHeaders) as StoredHeaders;
+  return {
+    ...message,
+    topic: exact.topic,
+    tag: exact.tag ?? undefined,
+    keys: exact.keys,
+    messageId: exact.messageId,
+    properties: exact.properties,
+    messageGroup: exact.messageGroup ?? undefined,
   };
 }

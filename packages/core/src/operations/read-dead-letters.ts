@@ -83,10 +83,14 @@ export async function getDeadLetters<DB>(
   for (const id of ids) assertDeadLetterId(id);
   if (ids.length === 0) return [];
   try {
-    const result = await sql<DeadLetterRow & { body: Buffer }>`
-      select ${SUMMARY_COLUMNS}, body from ${idemTable(schema, 'dead_letters')}
+    const result = await sql<DeadLetterRow & { body: Buffer; original_headers: string | null }>`
+      select ${SUMMARY_COLUMNS}, body, original_headers from ${idemTable(schema, 'dead_letters')}
       where id = any(${[...ids]}::bigint[]) order by id`.execute(db);
-    return result.rows.map((row) => ({ ...toDeadLetterSummary(row), body: row.body }));
+    return result.rows.map((row) => ({
+      ...toDeadLetterSummary(row),
+      body: row.body,
+      ...(row.original_headers === null ? {} : { originalHeaders: row.original_headers }),
+    }));
   } catch (error) {
     throw toOperationError(error, schema, `read ${schema}.dead_letters`);
   }

@@ -12,6 +12,8 @@ export interface ProcessedMessagesTable {
   delivery_attempt: number;
   transport: string;
   processed_at: ColumnType<Date, Date | undefined, Date>;
+  /** The key's WTF-8 bytes when `idempotency_key` is its `sha256:` digest (migration 0003). */
+  original_key: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
 }
 
 /** Row type of `dead_letters`: messages that cannot succeed, with body and reason. */
@@ -37,6 +39,11 @@ export interface DeadLettersTable {
   last_dead_lettered_at: Generated<Date>;
   resolved_at: Date | null;
   resolution: string | null;
+  /**
+   * The headers as JSON when a stored column holds a safe form of them (NUL or a lone surrogate
+   * replaced), so a replay rebuilds the exact message (migration 0003).
+   */
+  original_headers: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Row type of `quarantined_groups`: FIFO message groups held back after a dead letter. */

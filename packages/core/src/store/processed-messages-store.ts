@@ -1,9 +1,13 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { toStorableText } from '../storable-text.js';
 import type { IdemTables } from './idem-tables.js';
 
 /** What is stored with a claimed idempotency key. */
 export interface ProcessedMessageClaim {
+  /** In its stored form (`toStorableKey`), so `RETURNING` gives back exactly this string. */
   readonly idempotencyKey: string;
+  /** The key's WTF-8 bytes when `idempotencyKey` is a digest. */
+  readonly originalKey: Buffer | undefined;
   readonly messageId: string;
   readonly topic: string;
   readonly tag: string;
@@ -15,6 +19,7 @@ export interface ProcessedMessageClaim {
 
 /** The stored facts a duplicate is compared with. */
 export interface ProcessedMessageRecord {
+  /** In its stored form (`toStorableText`). */
   readonly messageId: string;
   readonly payloadHash: Buffer;
 }
@@ -48,9 +53,11 @@ export async function claimKeys(
       claims.map((claim) => ({
         consumer_group: consumerGroup,
         idempotency_key: claim.idempotencyKey,
-        message_id: claim.messageId,
-        topic: claim.topic,
-        tag: claim.tag,
+        original_key: claim.originalKey ?? null,
+        // Headers are informational here; their safe form keeps a hostile one from failing the claim.
+        message_id: toStorableText(claim.messageId),
+        topic: toStorableText(claim.topic),
+        tag: toStorableText(claim.tag),
         handler: claim.handler,
         payload_hash: claim.payloadHash,
         delivery_attempt: claim.deliveryAttempt,
