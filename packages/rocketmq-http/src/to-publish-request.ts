@@ -10,11 +10,18 @@ export interface PublishRequest {
 
 // Properties the SDK and the service use themselves; a user property of that name would clash.
 const RESERVED_PROPERTIES = new Set(['KEYS', '__SHARDINGKEY', '__STARTDELIVERTIME', '__TransCheckT']);
-// Characters XML 1.0 cannot carry at all, and CR, which XML parsers turn into LF.
-const NOT_CARRIED = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]/;
 // The SDK writes values into CDATA sections without escaping, and properties as `k:v|k:v`.
 const PROPERTY_UNSAFE = /['"&<>|:]/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** True for a character XML 1.0 cannot carry at all, or CR, which XML parsers turn into LF. */
+function hasUncarriedCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0xfffe || code === 0xffff) return true;
+  }
+  return false;
+}
 
 /**
  * Maps a message to what the HTTP SDK sends, or throws `MESSAGE_REJECTED` for a message the
@@ -45,11 +52,16 @@ export function toPublishRequest(message: ProducerMessage, maxBodyBytes: number)
       'its body is not UTF-8 text (the API carries bodies as XML text; send binary data over TCP or encode it)',
     );
   }
-  if (NOT_CARRIED.test(body))
+  if (hasUncarriedCharacter(body))
     reject('its body holds a control character or CR, which XML does not carry unchanged');
   if (body.includes(']]>')) reject('its body holds "]]>", which the SDK does not escape');
   const text = (what: string, value: string): string => {
-    if (value === '' || NOT_CARRIED.test(value) || PROPERTY_UNSAFE.test(value) || value.includes(']]>')) {
+    if (
+      value === '' ||
+      hasUncarriedCharacter(value) ||
+      PROPERTY_UNSAFE.test(value) ||
+      value.includes(']]>')
+    ) {
       reject(
         `${what} ${JSON.stringify(value)} is empty or holds one of ' " & < > | : or a control character`,
       );

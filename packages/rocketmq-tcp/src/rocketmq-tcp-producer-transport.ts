@@ -1,4 +1,4 @@
-import { IdemError, type Logger, type ProducerMessage, type ProducerTransport, sleep } from '@idem/core';
+import { IdemError, type Logger, type ProducerMessage, type ProducerTransport } from '@idem/core';
 import { Message, Producer } from 'rocketmq-client-nodejs';
 import { classifyTcpSendError } from './classify-tcp-send-error.js';
 import { clientLogger } from './client-logger.js';
@@ -52,11 +52,18 @@ export class RocketMQTcpProducerTransport implements ProducerTransport {
     releaseEvenIfUnreachable(producer);
     this.#producer = producer;
     // startup() waits without limit for the proxy's settings when topics are given.
+    // The timer is cleared once the race is decided: left running it would hold the process
+    // for up to startupTimeoutMs after stop().
     const timedOut = Symbol('timeout');
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       producer.startup().then(() => undefined),
-      sleep(settings.startupTimeoutMs).then(() => timedOut),
-    ]).catch((error: unknown) => error);
+      new Promise<symbol>((resolve) => {
+        timer = setTimeout(() => resolve(timedOut), settings.startupTimeoutMs);
+      }),
+    ])
+      .catch((error: unknown) => error)
+      .finally(() => clearTimeout(timer));
     if (outcome === undefined) return;
     // A failed startup leaves the client's timers and channels running.
     await this.stop();
