@@ -168,8 +168,10 @@ export {
   runtimeGrantStatements,
 } from './operations/runtime-privileges.js';
 export { type Retention, type RetentionOptions, startRetention } from './operations/start-retention.js';
+export { createRetryingProducer, type ProducerRetryOptions } from './outbox/create-retrying-producer.js';
 export type { MessageProducer, SendOptions, SendOutcome } from './outbox/message-producer.js';
 export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message.js';
+export type { ProducerTransport } from './outbox/producer-transport.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
 export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';

@@ -42,6 +42,29 @@ export interface SdkConsumer {
   ackMessage(receiptHandles: string[]): Promise<SdkResponse<SdkAckError[] | undefined>>;
 }
 
+/** What a publish resolves to once the service stored the message. */
+export interface SdkPublishResult {
+  readonly MessageId?: string;
+  readonly MessageBodyMD5?: string;
+}
+
+/** The SDK's `MessageProperties`: keys, sharding key, delivery time and user properties. */
+export interface SdkMessageProperties {
+  messageKey(key: string): void;
+  shardingKey(key: string): void;
+  startDeliverTime(timeMillis: number): void;
+  putProperty(key: string, value: string): void;
+}
+
+/** The SDK's producer of one topic (`MQProducer`). */
+export interface SdkProducer {
+  publishMessage(
+    body: string,
+    tag?: string,
+    properties?: SdkMessageProperties,
+  ): Promise<SdkResponse<SdkPublishResult | undefined>>;
+}
+
 interface SdkRequestOptions {
   readonly timeout?: number;
   readonly agent?: HttpAgent;
@@ -56,6 +79,7 @@ interface SdkClient {
     options?: SdkRequestOptions,
   ): Promise<SdkResponse<unknown>>;
   getConsumer(instanceId: string, topic: string, consumer: string, messageTag?: string): SdkConsumer;
+  getProducer(instanceId: string, topic: string): SdkProducer;
 }
 
 // The SDK is untyped CommonJS whose entry picks its build at run time, so ESM named imports
@@ -67,7 +91,13 @@ const sdk = createRequire(import.meta.url)('@aliyunmq/mq-http-sdk') as {
     accessKeySecret: string,
     securityToken?: string,
   ) => SdkClient;
+  readonly MessageProperties: new () => SdkMessageProperties;
 };
+
+/** A new, empty `MessageProperties` of the SDK. */
+export function sdkMessageProperties(): SdkMessageProperties {
+  return new sdk.MessageProperties();
+}
 
 /**
  * An answer with an HTTP error status and no MQ XML body (a load balancer's or proxy's error
@@ -100,6 +130,8 @@ export interface MqHttpClientSettings {
    * minute after the service is back.
    */
   readonly consumeMarginMs: number;
+  /** Timeout of a publish (connect and answer); the SDK's own is 3 s. */
+  readonly publishTimeoutMs?: number;
 }
 
 /**
@@ -117,7 +149,7 @@ export class MqHttpClient {
       ? new HttpsAgent({ keepAlive: true })
       : new HttpAgent({ keepAlive: true });
     this.#agent = agent;
-    const { consumeMarginMs } = settings;
+    const { consumeMarginMs, publishTimeoutMs } = settings;
 
     class AgentBoundClient extends sdk.MQClient {
       override async request(
@@ -127,7 +159,12 @@ export class MqHttpClient {
         body: string | Buffer,
         options: SdkRequestOptions = {},
       ): Promise<SdkResponse<unknown>> {
-        const timeout = method === 'GET' ? consumeTimeoutMs(resource, consumeMarginMs) : options.timeout;
+        const timeout =
+          method === 'GET'
+            ? consumeTimeoutMs(resource, consumeMarginMs)
+            : method === 'POST'
+              ? (options.timeout ?? publishTimeoutMs)
+              : options.timeout;
         const response = await super.request(method, resource, type, body, {
           ...options,
           agent,
@@ -155,6 +192,11 @@ export class MqHttpClient {
       group,
       tagExpression === '*' ? undefined : tagExpression,
     );
+  }
+
+  /** The SDK producer of `topic`. */
+  producer(instanceId: string, topic: string): SdkProducer {
+    return this.#client.getProducer(instanceId, topic);
   }
 
   /** Destroys every connection, in flight or idle; requests in flight reject. */

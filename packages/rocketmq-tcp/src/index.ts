@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export { createTcpConsumer, type TcpConsumer } from './create-tcp-consumer.js';
+export { createTcpProducer } from './create-tcp-producer.js';
 export { RocketMQTcpSource, type RocketMQTcpSourceSettings } from './rocketmq-tcp-source.js';
 export type { TcpConsumerOptions, TcpCredentials } from './tcp-consumer-options.js';
+export type { TcpProducerOptions } from './tcp-producer-options.js';
 export { TCP_TRANSPORT, toInboundMessage } from './to-inbound-message.js';

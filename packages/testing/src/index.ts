@@ -22,6 +22,7 @@ export {
   type MqHttpPeer,
   type MqHttpPeerMessage,
   type MqHttpPeerOptions,
+  type MqHttpStoredMessage,
   type MqHttpWaitOptions,
 } from './mq-http-peer/mq-http-peer.js';
 export { MqHttpPeerError, type MqHttpPeerErrorCode } from './mq-http-peer/mq-http-peer-error.js';

@@ -180,6 +180,11 @@ export class BrokerModel {
   }
 
   /** Calls `listener` after every change that may make a message deliverable or ackable. */
+  /** The messages stored for `topic` in instance `namespace`, oldest first. */
+  messages(namespace: string, topic: string): readonly StoredMessage[] {
+    return [...(this.logs.get(logKey(namespace, topic)) ?? [])];
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

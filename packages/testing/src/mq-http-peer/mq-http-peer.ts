@@ -42,6 +42,15 @@ export interface MqHttpPeerMessage {
   readonly startDeliverTime?: number;
 }
 
+/** A message as the peer stored it (see {@link MqHttpPeer.messages}). */
+export interface MqHttpStoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly tag: string | undefined;
+  /** Every property as sent, `KEYS`, `__SHARDINGKEY` and `__STARTDELIVERTIME` included. */
+  readonly properties: Readonly<Record<string, string>>;
+}
+
 /** Options of {@link MqHttpPeer.idle} and {@link MqHttpPeer.waitUntil}. */
 export interface MqHttpWaitOptions {
   /** Gives up with `WAIT_TIMEOUT` after this long; 10 000 ms by default. */
@@ -118,6 +127,11 @@ export interface MqHttpPeer {
   slow(ms: number): void;
   /** A snapshot of the counters. */
   stats(): MqHttpPeerStats;
+  /**
+   * Every message stored on `topic` (of `instanceId`, none by default), oldest first, as it was
+   * stored: what a producer test compares with what it was told was sent.
+   */
+  messages(topic: string, instanceId?: string): MqHttpStoredMessage[];
   /**
    * Unacked messages of `group` on `topic`: not yet delivered, delayed, or delivered and
    * waiting for their ack. Every message published to a topic counts for every group, from

@@ -89,6 +89,13 @@ export async function startMqHttpPeer(options: MqHttpPeerOptions = {}): Promise<
       context.faults.slowMs = ms === 0 ? 0 : positive('slow', ms);
     },
     stats: () => counters.snapshot(),
+    messages: (topic, instanceId) =>
+      broker.messages(instanceId ?? '', topic).map((message) => ({
+        messageId: message.id,
+        body: message.body,
+        tag: message.tag,
+        properties: Object.fromEntries(message.properties),
+      })),
     pending: (group, topic, instanceId) => pending(group, topic, instanceId),
     idle: (group, topic, idleOptions = {}) =>
       waiters.wait({

@@ -10,6 +10,8 @@ export interface PeerConfig {
   readonly pushInvisibleDurationMs: number;
   readonly minInvisibleDurationMs: number;
   readonly fifoGroups: ReadonlySet<string>;
+  /** The only topics that exist, when set (see `RocketMQPeerOptions.topics`). */
+  readonly topics: ReadonlySet<string> | undefined;
   readonly backoff: RocketMQPeerBackoff;
   readonly random: () => number;
   /** The proxy clamps long polls to at most 20 s. */
@@ -33,6 +35,7 @@ export function resolvePeerConfig(options: RocketMQPeerOptions): PeerConfig {
     pushInvisibleDurationMs: options.pushInvisibleDurationMs ?? 10_000,
     minInvisibleDurationMs: options.minInvisibleDurationMs ?? 10_000,
     fifoGroups: new Set(options.fifoGroups ?? []),
+    topics: options.topics === undefined ? undefined : new Set(options.topics),
     backoff,
     random: options.random ?? Math.random,
     maxLongPollingMs: 20_000,

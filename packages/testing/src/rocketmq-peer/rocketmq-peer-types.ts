@@ -46,6 +46,12 @@ export interface RocketMQPeerOptions {
    * max 10 s, multiplier 2.
    */
   readonly backoff?: RocketMQPeerBackoff;
+  /**
+   * When set, only these topics exist: QueryRoute and SendMessage answer TOPIC_NOT_FOUND (40402)
+   * for any other, as a proxy does for a topic nobody created. By default every topic exists as
+   * soon as someone names it.
+   */
+  readonly topics?: readonly string[];
   /** Source of randomness for the fault rates, `Math.random` by default; inject one for replayable tests. */
   readonly random?: () => number;
 }

@@ -79,6 +79,7 @@ export function unaryHandlers(context: ServiceContext): UntypedServiceImplementa
       const topic = call.request.topic?.name ?? '';
       if (topic === '')
         return { status: wireStatus(Code.ILLEGAL_TOPIC, 'topic is blank'), messageQueues: [] };
+      if (!topicExists(context, topic)) return { status: topicNotFound(topic), messageQueues: [] };
       return { status: wireStatus(Code.OK), messageQueues: [wireMessageQueue(topic, context.endpoints)] };
     }),
 
@@ -171,6 +172,7 @@ function store(
     offset: 0,
   });
   if (topic === '') return reject(Code.ILLEGAL_TOPIC, 'topic is blank');
+  if (!topicExists(context, topic)) return { status: topicNotFound(topic), messageId: '', offset: 0 };
   if (message.body.length > context.config.maxBodySize) {
     return reject(
       Code.MESSAGE_BODY_TOO_LARGE,
@@ -180,4 +182,12 @@ function store(
   const input = fromWireMessage(message, Date.now());
   const stored = context.model.publish(topic, { ...input, messageId: input.messageId || newMessageId() });
   return { status: wireStatus(Code.OK), messageId: stored.messageId, offset: stored.offset };
+}
+
+function topicExists(context: ServiceContext, topic: string): boolean {
+  return context.config.topics === undefined || context.config.topics.has(topic);
+}
+
+function topicNotFound(topic: string): WireStatus {
+  return wireStatus(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
 }

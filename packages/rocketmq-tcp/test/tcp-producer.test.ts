@@ -1,0 +1,138 @@
+import type { MessageProducer, SendOutcome } from '@idem/core';
+import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTcpProducer } from '../src/index.js';
+import { LogRecorder } from './support/log-recorder.js';
+import { producerMessage, producerMessages } from './support/producer-messages.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  // Producers first, then the peer: a client must say goodbye before its broker goes away.
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function peerWith(options: Parameters<typeof startRocketMQPeer>[0] = {}): Promise<RocketMQPeer> {
+  const peer = await startRocketMQPeer(options);
+  cleanups.push(() => peer.stop());
+  return peer;
+}
+
+async function producerOn(
+  peer: RocketMQPeer,
+  options: Partial<Parameters<typeof createTcpProducer>[0]> = {},
+): Promise<MessageProducer> {
+  const producer = createTcpProducer({ endpoints: peer.endpoints, maxRetryDelayMs: 500, ...options });
+  await producer.start();
+  cleanups.push(() => producer.stop());
+  return producer;
+}
+
+function sentIds(outcomes: readonly SendOutcome[]): string[] {
+  return outcomes.map((outcome) => {
+    if (outcome.status !== 'sent')
+      throw new Error(`not sent: ${outcome.error.code} ${outcome.error.message}`);
+    return outcome.messageId;
+  });
+}
+
+describe('createTcpProducer', () => {
+  it('delivers tag, keys, properties, body, message group and delivery time as given', async () => {
+    const peer = await peerWith();
+    const producer = await producerOn(peer, { topics: ['orders'] });
+    const deliverAt = new Date(Date.now() + 60_000);
+    const outcomes = await producer.send([
+      producerMessage('orders', 'order', 0, {
+        keys: ['k1', 'k2'],
+        properties: { source: 'billing', trace: 'abc' },
+        body: Buffer.from([0, 255, 7]),
+      }),
+      producerMessage('orders', 'order', 1, { messageGroup: 'customer-9' }),
+      producerMessage('orders', 'order', 2, { deliverAt }),
+    ]);
+    const ids = sentIds(outcomes);
+
+    const stored = peer.messages('orders');
+    expect(stored.map((message) => message.messageId).sort()).toEqual([...ids].sort());
+    const byKey = (key: string) => stored.find((message) => message.keys.includes(key));
+    expect(byKey('k1')).toMatchObject({
+      tag: 'created',
+      keys: ['k1', 'k2'],
+      properties: { source: 'billing', trace: 'abc' },
+      messageGroup: undefined,
+    });
+    expect(byKey('k1')?.body).toEqual(Buffer.from([0, 255, 7]));
+    expect(byKey('order-1')).toMatchObject({ messageGroup: 'customer-9' });
+    expect(byKey('order-2')?.deliverAt?.getTime()).toBe(deliverAt.getTime());
+  });
+
+  it('sends the messages of one message group in the order given', async () => {
+    const peer = await peerWith();
+    const producer = await producerOn(peer);
+    const messages = producerMessages('orders', 12, 'step', { messageGroup: 'customer-1' });
+    sentIds(await producer.send(messages));
+    expect(peer.messages('orders').map((message) => message.keys[0])).toEqual(messages.map((m) => m.keys[0]));
+  });
+
+  it('reports an unknown topic as a rejection that is not retried and does not hold back other messages', async () => {
+    const peer = await peerWith({ topics: ['orders'] });
+    const producer = await producerOn(peer, { retryForMs: 600_000 });
+    const outcomes = await producer.send([
+      producerMessage('no-such-topic', 'lost', 0),
+      ...producerMessages('orders', 3),
+    ]);
+
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'MESSAGE_REJECTED', retryable: false },
+    });
+    expect(outcomes.slice(1).map((outcome) => outcome.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(peer.messages('orders')).toHaveLength(3);
+  });
+
+  it('reports a body above the broker limit as a rejection', async () => {
+    const peer = await peerWith();
+    const producer = await producerOn(peer, { retryForMs: 600_000 });
+    const big = producerMessage('orders', 'big', 0, { body: Buffer.alloc(4 * 1024 * 1024 + 1) });
+    const [outcome] = await producer.send([big]);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: { code: 'MESSAGE_REJECTED', retryable: false },
+    });
+  });
+
+  it('delivers every message sent through a broker restart, logging one warning and one recovery line', async () => {
+    const peer = await peerWith();
+    const logger = new LogRecorder();
+    const producer = await producerOn(peer, { logger });
+    sentIds(await producer.send(producerMessages('orders', 2, 'before')));
+
+    const restarted = peer.restart({ downMs: 4000 });
+    const messages = producerMessages('orders', 20, 'during');
+    const outcomes = await producer.send(messages);
+    await restarted;
+    const ids = sentIds(outcomes);
+
+    const stored = peer.messages('orders');
+    // Every reported id was stored, and every message is there (a timed-out attempt may add a copy).
+    expect(ids.every((id) => stored.some((message) => message.messageId === id))).toBe(true);
+    for (const message of messages) {
+      expect(stored.some((candidate) => candidate.keys[0] === message.keys[0])).toBe(true);
+    }
+    expect(peer.stats().restarts).toBe(1);
+    expect(logger.at('warn')).toHaveLength(1);
+    await expect.poll(() => logger.at('info'), { timeout: 10_000 }).toHaveLength(1);
+    expect(logger.at('error')).toEqual([]);
+  }, 60_000);
+
+  it('reports a retryable failure when an abort signal ends the retries', async () => {
+    const peer = await peerWith();
+    const producer = await producerOn(peer);
+    const restarted = peer.restart({ downMs: 3000 });
+    const controller = new AbortController();
+    const sending = producer.send(producerMessages('orders', 1), { signal: controller.signal });
+    controller.abort();
+    const [outcome] = await sending;
+    await restarted;
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'SEND_FAILED', retryable: true } });
+  });
+});
