@@ -8,6 +8,9 @@
 import type { Migration } from 'kysely/migration';
 import { initialSchema } from './0001-initial-schema.js';
 import { messageGroupQuarantine } from './0002-message-group-quarantine.js';
+import { outbox } from './0003-outbox.js';
+
+export { OUTBOX_CHANNEL } from './0003-outbox.js';
 
 /**
  * Idem's migrations keyed by name; names sort in the order they must run.
@@ -18,5 +21,6 @@ export function idemMigrations(schema: string): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(schema),
     '0002-message-group-quarantine': messageGroupQuarantine(schema),
+    '0003-outbox': outbox(schema),
   };
 }

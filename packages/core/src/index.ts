@@ -166,12 +166,26 @@ export {
   runtimeGrantStatements,
 } from './operations/runtime-privileges.js';
 export { type Retention, type RetentionOptions, startRetention } from './operations/start-retention.js';
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayHealth,
+  type OutboxRelayMetrics,
+  type OutboxRelayOptions,
+} from './outbox/create-outbox-relay.js';
 export type { MessageProducer, SendOptions, SendOutcome } from './outbox/message-producer.js';
 export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message.js';
+export { type SendInTransactionOptions, sendInTransaction } from './outbox/send-in-transaction.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
 export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';
-export type { DeadLettersTable, IdemTables, ProcessedMessagesTable } from './store/idem-tables.js';
+export type {
+  DeadLettersTable,
+  IdemTables,
+  OutboxStatus,
+  OutboxTable,
+  ProcessedMessagesTable,
+} from './store/idem-tables.js';
 export {
   formatTagExpression,
   matchesTag,

@@ -34,16 +34,21 @@ describe('migrations', () => {
       'dead_letters',
       'idem_migration',
       'idem_migration_lock',
+      'outbox',
       'processed_messages',
       'quarantined_groups',
     ];
     expect(await migrateToLatest(db, { schema })).toEqual([
       { name: '0001-initial-schema', direction: 'Up', status: 'Success' },
       { name: '0002-message-group-quarantine', direction: 'Up', status: 'Success' },
+      { name: '0003-outbox', direction: 'Up', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(all);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0003-outbox', direction: 'Down', status: 'Success' },
+    ]);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0002-message-group-quarantine', direction: 'Down', status: 'Success' },
     ]);
@@ -52,6 +57,7 @@ describe('migrations', () => {
     ]);
     expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
     expect((await migrationStatus(db, { schema })).map((state) => state.executedAt)).toEqual([
+      undefined,
       undefined,
       undefined,
     ]);
@@ -63,7 +69,7 @@ describe('migrations', () => {
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(2);
+    expect(results.flat()).toHaveLength(3);
   });
 
   it('rejects a schema name that is not a plain identifier', async () => {
@@ -99,13 +105,15 @@ describe('idem migrate (CLI)', () => {
     expect(await runCli(['migrate', 'status', '--schema', schema], io(env))).toBe(0);
     expect(out).toContain('  pending  0001-initial-schema');
     expect(out).toContain('  pending  0002-message-group-quarantine');
-    expect(out.at(-1)).toBe('2 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0003-outbox');
+    expect(out.at(-1)).toBe('3 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
     expect(out).toEqual([
       `Applied 0001-initial-schema (schema "${schema}")`,
       `Applied 0002-message-group-quarantine (schema "${schema}")`,
+      `Applied 0003-outbox (schema "${schema}")`,
     ]);
 
     out = [];
@@ -120,7 +128,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0002-message-group-quarantine (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0003-outbox (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {
