@@ -36,7 +36,14 @@ describe('createOutboxRelay', () => {
     options: Partial<OutboxRelayOptions> = {},
   ): Promise<OutboxRelay> {
     const { db, schema } = database();
-    const relay = createOutboxRelay({ db, schema, producer, pollIntervalMs: 100, ...options });
+    const { db: relayDb, ...rest } = options;
+    const relay = createOutboxRelay({
+      db: relayDb ?? (db as unknown as Kysely<unknown>),
+      schema,
+      producer,
+      pollIntervalMs: 100,
+      ...rest,
+    });
     relays.push(relay);
     await relay.start();
     return relay;
