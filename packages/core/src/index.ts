@@ -10,6 +10,10 @@ export { classifyDatabaseError } from './classify-database-error.js';
 export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
 export {
+  type ConsumerOutboxOptions,
+  createConsumerOutbox,
+} from './consumer/consumer-outbox.js';
+export {
   type ConsumerEvent,
   type ConsumerRuntime,
   type ConsumerRuntimeOptions,

@@ -4,8 +4,10 @@ import { type DispatchOutcome, type DispatchResult, shouldAcknowledge } from '..
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
+import type { OutboxRelay } from '../outbox/create-outbox-relay.js';
 import { createBackoff, sleep } from './backoff.js';
 import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';
+import { handOffCommitted } from './consumer-outbox.js';
 import { DatabaseGate } from './database-gate.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { MessageSource, ReceivedMessage } from './message-source.js';
@@ -46,6 +48,11 @@ export interface ConsumerRuntimeOptions<Receipt> {
   readonly logger?: Logger;
   /** Called for each {@link ConsumerEvent}; must not throw. */
   readonly onEvent?: (event: ConsumerEvent) => void;
+  /**
+   * Delivers what handlers send (`ctx.send`): woken right after each commit, and polling for
+   * rows a crash left behind. Started and stopped with the consumer. See `createConsumerOutbox`.
+   */
+  readonly outbox?: OutboxRelay;
 }
 
 /** A running consumer. */
@@ -271,6 +278,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   async function settle(
     settled: readonly { result: DispatchResult; message: InboundMessage; receipt: Receipt }[],
   ): Promise<void> {
+    handOffCommitted(options.outbox, settled);
     const toAck: Receipt[] = [];
     for (const { result, message, receipt } of settled) {
       outcomes[result.outcome] += 1;
@@ -311,9 +319,11 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       }
       status = 'starting';
       try {
+        await options.outbox?.start();
         await source.start();
       } catch (error) {
         status = 'stopped';
+        await options.outbox?.stop();
         await source.close().catch(() => {});
         if (error instanceof IdemError) throw error;
         throw new IdemError(
@@ -347,6 +357,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
             `stopped with messages still in flight after ${shutdownTimeoutMs} ms; the broker redelivers them and any that committed are skipped`,
           );
         }
+        await options.outbox?.stop();
         await Promise.race([source.close(), sleep(10_000)]).catch((error: unknown) => {
           logger.warn({ ...fields, error: String(error) }, 'closing the broker connection failed');
         });
