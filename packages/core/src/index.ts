@@ -133,6 +133,14 @@ export {
   releaseMessageGroup,
 } from './operations/message-group-quarantine.js';
 export {
+  type ListOutboxOptions,
+  listOutbox,
+  type OutboxChangeReport,
+  type OutboxEntry,
+  purgeOutboxRows,
+  retryOutboxRows,
+} from './operations/outbox-operations.js';
+export {
   type PurgeDeadLettersOptions,
   type PurgeReport,
   purgeDeadLetters,
