@@ -27,7 +27,7 @@ export interface OutboxRelayOptions<DB = unknown> {
    * A direct Postgres connection string for LISTEN (not through PgBouncer in transaction mode):
    * with it the relay wakes as soon as an outbox row commits; without it, it only polls.
    */
-  readonly listenConnectionString?: string;
+  readonly listenConnectionString?: string | undefined;
   /** The slow poll behind LISTEN/NOTIFY and the immediate hand-off. Default 5000 ms. */
   readonly pollIntervalMs?: number;
   /** Rows claimed (and given to the producer) per transaction. Default 100. */
