@@ -9,6 +9,9 @@ import type { Migration } from 'kysely/migration';
 import { initialSchema } from './0001-initial-schema.js';
 import { messageGroupQuarantine } from './0002-message-group-quarantine.js';
 import { hostileInput } from './0003-hostile-input.js';
+import { outbox } from './0004-outbox.js';
+
+export { OUTBOX_CHANNEL } from './0004-outbox.js';
 
 /**
  * Idem's migrations keyed by name; names sort in the order they must run.
@@ -20,5 +23,6 @@ export function idemMigrations(schema: string): Record<string, Migration> {
     '0001-initial-schema': initialSchema(schema),
     '0002-message-group-quarantine': messageGroupQuarantine(schema),
     '0003-hostile-input': hostileInput(schema),
+    '0004-outbox': outbox(schema),
   };
 }

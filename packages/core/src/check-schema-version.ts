@@ -1,5 +1,5 @@
-import { idemMigrations } from '@idem/migrations';
 import { type Kysely, sql } from 'kysely';
+import { idemMigrations } from '#migrations';
 import { classifyOwnStatementError } from './classify-database-error.js';
 import { IdemError } from './errors.js';
 import { idemTable } from './operations/idem-table.js';

@@ -9,6 +9,7 @@ import type { DispatchResult } from './dispatch-result.js';
 import type { IdemError } from './errors.js';
 import type { HandlerContext } from './handler-context.js';
 import type { InboundMessage } from './message.js';
+import { createOutboxSender } from './outbox/create-outbox-sender.js';
 import { type PoisonMessage, prepareMessage, type ReadyMessage } from './prepare-message.js';
 import {
   deadLetteredResult,
@@ -185,6 +186,7 @@ async function runInSavepoint(
     idempotencyKey: item.key,
     attempt: item.message.deliveryAttempt,
     consumerGroup: group,
+    send: createOutboxSender(trx, { schema: runtime.schema, consumerGroup: group, idempotencyKey: item.key }),
   };
   try {
     await item.route.invoke(item.body, ctx);

@@ -6,6 +6,7 @@ import {
 import type { DispatchResult } from './dispatch-result.js';
 import type { HandlerContext } from './handler-context.js';
 import type { InboundMessage } from './message.js';
+import { createOutboxSender } from './outbox/create-outbox-sender.js';
 import { prepareMessage } from './prepare-message.js';
 import {
   deadLetterAlone,
@@ -71,6 +72,11 @@ export async function dispatchOne(
         idempotencyKey: prepared.key,
         attempt: message.deliveryAttempt,
         consumerGroup: group,
+        send: createOutboxSender(trx, {
+          schema: runtime.schema,
+          consumerGroup: group,
+          idempotencyKey: prepared.key,
+        }),
       };
       try {
         await prepared.route.invoke(prepared.body, ctx);

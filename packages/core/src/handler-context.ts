@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { InboundMessage } from './message.js';
+import type { OutboundMessage } from './outbox/outbound-message.js';
 
 /**
  * What a handler method receives beside the decoded body.
@@ -19,4 +20,12 @@ export interface HandlerContext<DB = unknown> {
   /** The delivery attempt (1 on the first delivery). */
   readonly attempt: number;
   readonly consumerGroup: string;
+  /**
+   * Sends a message if and only if this delivery's transaction commits: it is stored in Idem's
+   * outbox within `trx` and delivered at least once after the commit. A duplicate delivery does
+   * not run the handler, so it sends nothing again. Without `keys`, the message is keyed
+   * `<idempotencyKey>/<topic>/<n>` (n: this send's position in the handler run, from 1), the
+   * same on every redelivery, so an Idem consumer downstream skips re-sends.
+   */
+  send(message: OutboundMessage): Promise<void>;
 }

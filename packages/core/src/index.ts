@@ -11,6 +11,10 @@ export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
 export type { DatabaseUnavailableAtStart } from './consumer/check-database-at-start.js';
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
 export {
+  type ConsumerOutboxOptions,
+  createConsumerOutbox,
+} from './consumer/consumer-outbox.js';
+export {
   type ConsumerEvent,
   type ConsumerRuntime,
   type ConsumerRuntimeOptions,
@@ -131,6 +135,14 @@ export {
   releaseMessageGroup,
 } from './operations/message-group-quarantine.js';
 export {
+  type ListOutboxOptions,
+  listOutbox,
+  type OutboxChangeReport,
+  type OutboxEntry,
+  purgeOutboxRows,
+  retryOutboxRows,
+} from './operations/outbox-operations.js';
+export {
   type PurgeDeadLettersOptions,
   type PurgeReport,
   purgeDeadLetters,
@@ -168,14 +180,28 @@ export {
   runtimeGrantStatements,
 } from './operations/runtime-privileges.js';
 export { type Retention, type RetentionOptions, startRetention } from './operations/start-retention.js';
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayHealth,
+  type OutboxRelayMetrics,
+  type OutboxRelayOptions,
+} from './outbox/create-outbox-relay.js';
 export { createRetryingProducer, type ProducerRetryOptions } from './outbox/create-retrying-producer.js';
 export type { MessageProducer, SendOptions, SendOutcome } from './outbox/message-producer.js';
 export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message.js';
 export type { ProducerTransport } from './outbox/producer-transport.js';
+export { type SendInTransactionOptions, sendInTransaction } from './outbox/send-in-transaction.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
 export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';
-export type { DeadLettersTable, IdemTables, ProcessedMessagesTable } from './store/idem-tables.js';
+export type {
+  DeadLettersTable,
+  IdemTables,
+  OutboxStatus,
+  OutboxTable,
+  ProcessedMessagesTable,
+} from './store/idem-tables.js';
 export {
   formatTagExpression,
   matchesTag,

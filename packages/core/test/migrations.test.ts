@@ -41,6 +41,7 @@ describe('migrations', () => {
       'dead_letters',
       'idem_migration',
       'idem_migration_lock',
+      'outbox',
       'processed_messages',
       'quarantined_groups',
     ];
@@ -48,6 +49,7 @@ describe('migrations', () => {
       { name: '0001-initial-schema', direction: 'Up', status: 'Success' },
       { name: '0002-message-group-quarantine', direction: 'Up', status: 'Success' },
       { name: '0003-hostile-input', direction: 'Up', status: 'Success' },
+      { name: '0004-outbox', direction: 'Up', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(all);
     expect(await columnsOf(db, schema, ['original_key', 'original_headers'])).toEqual([
@@ -56,6 +58,9 @@ describe('migrations', () => {
     ]);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0004-outbox', direction: 'Down', status: 'Success' },
+    ]);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0003-hostile-input', direction: 'Down', status: 'Success' },
     ]);
@@ -80,7 +85,7 @@ describe('migrations', () => {
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(3);
+    expect(results.flat()).toHaveLength(4);
   });
 
   it('reports an unreachable database as DATABASE_UNAVAILABLE, not MIGRATION_FAILED', async () => {
@@ -143,7 +148,8 @@ describe('idem migrate (CLI)', () => {
     expect(out).toContain('  pending  0001-initial-schema');
     expect(out).toContain('  pending  0002-message-group-quarantine');
     expect(out).toContain('  pending  0003-hostile-input');
-    expect(out.at(-1)).toBe('3 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0004-outbox');
+    expect(out.at(-1)).toBe('4 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
@@ -151,6 +157,7 @@ describe('idem migrate (CLI)', () => {
       `Applied 0001-initial-schema (schema "${schema}")`,
       `Applied 0002-message-group-quarantine (schema "${schema}")`,
       `Applied 0003-hostile-input (schema "${schema}")`,
+      `Applied 0004-outbox (schema "${schema}")`,
     ]);
 
     out = [];
@@ -165,7 +172,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0003-hostile-input (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0004-outbox (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {

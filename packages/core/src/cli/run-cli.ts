@@ -7,6 +7,7 @@ import { registerDeadLettersCommand } from './dead-letters-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerGroupsCommand } from './groups-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerOutboxCommand } from './outbox-command.js';
 import { registerStatsCommand } from './stats-command.js';
 
 /**
@@ -29,6 +30,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerStatsCommand(program, io);
   registerDoctorCommand(program, io);
   registerGroupsCommand(program, io);
+  registerOutboxCommand(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

@@ -4,9 +4,11 @@ import { type DispatchOutcome, type DispatchResult, shouldAcknowledge } from '..
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
+import type { OutboxRelay } from '../outbox/create-outbox-relay.js';
 import { createBackoff, sleep } from './backoff.js';
 import { checkDatabaseAtStart, type DatabaseUnavailableAtStart } from './check-database-at-start.js';
 import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';
+import { handOffCommitted } from './consumer-outbox.js';
 import { DatabaseGate } from './database-gate.js';
 import { keepProcessAlive, type ProcessKeepAlive } from './keep-process-alive.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -61,6 +63,11 @@ export interface ConsumerRuntimeOptions<Receipt> {
   readonly logger?: Logger;
   /** Called for each {@link ConsumerEvent}; must not throw. */
   readonly onEvent?: (event: ConsumerEvent) => void;
+  /**
+   * Delivers what handlers send (`ctx.send`): woken right after each commit, and polling for
+   * rows a crash left behind. Started and stopped with the consumer. See `createConsumerOutbox`.
+   */
+  readonly outbox?: OutboxRelay;
 }
 
 /** A running consumer. */
@@ -293,6 +300,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   async function settle(
     settled: readonly { result: DispatchResult; message: InboundMessage; receipt: Receipt }[],
   ): Promise<void> {
+    handOffCommitted(options.outbox, settled);
     const toAck: Receipt[] = [];
     for (const { result, message, receipt } of settled) {
       outcomes[result.outcome] += 1;
@@ -349,10 +357,12 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         throw error;
       });
       try {
+        await options.outbox?.start();
         await source.start();
       } catch (error) {
         status = 'stopped';
         keepAlive.release();
+        await options.outbox?.stop();
         await source.close().catch(() => {});
         if (error instanceof IdemError) throw error;
         throw new IdemError(
@@ -388,6 +398,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
             `stopped with messages still in flight after ${shutdownTimeoutMs} ms; the broker redelivers them and any that committed are skipped`,
           );
         }
+        await options.outbox?.stop();
         await Promise.race([source.close(), sleep(10_000, deadlines.signal)]).catch((error: unknown) => {
           logger.warn({ ...fields, error: String(error) }, 'closing the broker connection failed');
         });

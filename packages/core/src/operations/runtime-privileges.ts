@@ -11,6 +11,8 @@ export const RUNTIME_TABLE_PRIVILEGES = {
   dead_letters: ['SELECT', 'INSERT', 'UPDATE'],
   // Quarantine of FIFO message groups; DELETE is for releasing a group (idem groups release).
   quarantined_groups: ['SELECT', 'INSERT', 'DELETE'],
+  // The outbox: handlers insert, the relay claims (SELECT ... FOR UPDATE), marks and removes.
+  outbox: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A privilege the current role lacks, with the statement that grants it. */

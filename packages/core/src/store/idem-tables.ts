@@ -55,9 +55,34 @@ export interface QuarantinedGroupsTable {
   quarantined_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** Status of an outbox row: waiting for the relay, confirmed by the broker, or refused for good. */
+export type OutboxStatus = 'pending' | 'sent' | 'failed';
+
+/** Row type of `outbox`: a message to send once the transaction that wrote it committed. */
+export interface OutboxTable {
+  id: Generated<string>;
+  consumer_group: string | null;
+  source_key: string | null;
+  topic: string;
+  tag: string | null;
+  keys: string[];
+  body: Buffer;
+  properties: ColumnType<Record<string, string>, string, string>;
+  message_group: string | null;
+  deliver_at: Date | null;
+  created_at: Generated<Date>;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  last_error: string | null;
+  message_id: string | null;
+  sent_at: Date | null;
+}
+
 /** Idem's tables, as kysely sees them inside the configured schema. */
 export interface IdemTables {
   processed_messages: ProcessedMessagesTable;
   dead_letters: DeadLettersTable;
   quarantined_groups: QuarantinedGroupsTable;
+  outbox: OutboxTable;
 }

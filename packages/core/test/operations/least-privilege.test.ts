@@ -80,6 +80,7 @@ describe('least-privilege runtime role', () => {
       `GRANT SELECT, INSERT, DELETE ON ${schema}.processed_messages TO app_runtime;`,
       `GRANT SELECT, INSERT, UPDATE ON ${schema}.dead_letters TO app_runtime;`,
       `GRANT SELECT, INSERT, DELETE ON ${schema}.quarantined_groups TO app_runtime;`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.outbox TO app_runtime;`,
     ]);
     const role = await createRole(documentedGrants(schema));
     const handlers = new OrderHandlers();
@@ -172,6 +173,10 @@ describe('least-privilege runtime role', () => {
       `SELECT on ${schema}.quarantined_groups`,
       `INSERT on ${schema}.quarantined_groups`,
       `DELETE on ${schema}.quarantined_groups`,
+      `SELECT on ${schema}.outbox`,
+      `INSERT on ${schema}.outbox`,
+      `UPDATE on ${schema}.outbox`,
+      `DELETE on ${schema}.outbox`,
     ]);
     const doctor = await idem(['doctor', '--schema', schema], role.url);
     expect(doctor.code).toBe(1);

@@ -296,7 +296,7 @@ describe('idem operator CLI', () => {
       expect(run.code).toBe(1);
       expect(run.out).toEqual(
         expect.arrayContaining([
-          '✗ schema migrated and current: schema idem_never_migrated: 3 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input',
+          '✗ schema migrated and current: schema idem_never_migrated: 4 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox',
           "    fix: run `idem migrate --schema idem_never_migrated` as the schema's owner (the migration role)",
         ]),
       );

@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { Processor } from '../create-processor.js';
+import type { DispatchResult } from '../dispatch-result.js';
+import type { Logger } from '../logger.js';
+import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay.js';
+import type { MessageProducer } from '../outbox/message-producer.js';
+
+/** Options of {@link createConsumerOutbox}: what an adapter's `producer` option becomes. */
+export interface ConsumerOutboxOptions<DB> {
+  readonly db: Kysely<DB>;
+  readonly producer: MessageProducer;
+  readonly processor: Processor;
+  readonly logger?: Logger;
+  /**
+   * The slow poll for rows a crash left behind; committed rows are handed over at once.
+   * Default 5000 ms.
+   */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * The outbox relay a consumer runs: pass it as `createConsumerRuntime({ outbox })`. It uses the
+ * processor's schema, so it delivers the rows the consumer's handlers send.
+ */
+export function createConsumerOutbox<DB>(options: ConsumerOutboxOptions<DB>): OutboxRelay {
+  return createOutboxRelay({
+    db: options.db,
+    producer: options.producer,
+    schema: options.processor.schema,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
+}
+
+/**
+ * Hands the outbox rows of committed messages to the relay at once (it wakes and claims them);
+ * the caller does not wait for the sends, so acks are not delayed by the broker's producer side.
+ */
+export function handOffCommitted(
+  outbox: OutboxRelay | undefined,
+  settled: readonly { readonly result: DispatchResult }[],
+): void {
+  if (outbox !== undefined && settled.some(({ result }) => result.outcome === 'processed')) outbox.wake();
+}
