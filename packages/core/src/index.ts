@@ -12,6 +12,8 @@ export type { DatabaseUnavailableAtStart } from './consumer/check-database-at-st
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
 export {
   type ConsumerOutboxOptions,
+  type ConsumerProducerOptions,
+  consumerOutboxOption,
   createConsumerOutbox,
 } from './consumer/consumer-outbox.js';
 export {

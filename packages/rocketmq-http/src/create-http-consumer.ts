@@ -1,5 +1,6 @@
 import {
   type ConsumerHealth,
+  consumerOutboxOption,
   createConsumerRuntime,
   createProcessor,
   type Processor,
@@ -87,6 +88,7 @@ export function createHttpConsumer<DB>(options: HttpConsumerOptions<DB>): HttpCo
       ? {}
       : { onDatabaseUnavailableAtStart: resolved.onDatabaseUnavailableAtStart }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...consumerOutboxOption(options, processor, logger),
   });
   return {
     processor,

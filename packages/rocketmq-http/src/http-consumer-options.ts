@@ -1,7 +1,13 @@
-import type { ConsumerEvent, DatabaseUnavailableAtStart, DispatchMode, ProcessorOptions } from '@idem/core';
+import type {
+  ConsumerEvent,
+  ConsumerProducerOptions,
+  DatabaseUnavailableAtStart,
+  DispatchMode,
+  ProcessorOptions,
+} from '@idem/core';
 
 /** Options of {@link createHttpConsumer}. */
-export interface HttpConsumerOptions<DB = unknown> extends ProcessorOptions<DB> {
+export interface HttpConsumerOptions<DB = unknown> extends ProcessorOptions<DB>, ConsumerProducerOptions {
   /**
    * The instance's HTTP endpoint, `http(s)://host[:port]` without a path, e.g.
    * `http://1234567890.mqrest.cn-hangzhou.aliyuncs.com`. A trailing `/` is removed.

@@ -1,5 +1,6 @@
 import {
   type ConsumerHealth,
+  consumerOutboxOption,
   createConsumerRuntime,
   createProcessor,
   IdemError,
@@ -88,6 +89,7 @@ export function createTcpConsumer<DB>(options: TcpConsumerOptions<DB>): TcpConsu
       'onDatabaseUnavailableAtStart',
       'onEvent',
     ]),
+    ...consumerOutboxOption(options, processor, logger),
   });
   return {
     processor,

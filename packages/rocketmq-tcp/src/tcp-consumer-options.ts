@@ -1,4 +1,10 @@
-import type { ConsumerEvent, DatabaseUnavailableAtStart, DispatchMode, ProcessorOptions } from '@idem/core';
+import type {
+  ConsumerEvent,
+  ConsumerProducerOptions,
+  DatabaseUnavailableAtStart,
+  DispatchMode,
+  ProcessorOptions,
+} from '@idem/core';
 
 /** Access-key credentials, as ApsaraMQ for RocketMQ 5 instances require. */
 export interface TcpCredentials {
@@ -8,7 +14,7 @@ export interface TcpCredentials {
 }
 
 /** Options of {@link createTcpConsumer}. */
-export interface TcpConsumerOptions<DB = unknown> extends ProcessorOptions<DB> {
+export interface TcpConsumerOptions<DB = unknown> extends ProcessorOptions<DB>, ConsumerProducerOptions {
   /** The proxy's gRPC endpoint, `host:port` (one address). */
   readonly endpoints: string;
   /** The consumer group: the broker's subscription group and Idem's idempotency scope. */

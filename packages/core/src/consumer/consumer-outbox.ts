@@ -18,6 +18,37 @@ export interface ConsumerOutboxOptions<DB> {
   readonly pollIntervalMs?: number;
 }
 
+/** The outbox option every consumer takes; adapters extend their options with it. */
+export interface ConsumerProducerOptions {
+  /**
+   * Delivers what handlers send with `ctx.send`: each message's outbox rows go to this producer
+   * right after its transaction commits (the ack does not wait for the sends), and a relay inside
+   * the consumer delivers rows a crash left behind. The consumer starts and stops it. Without
+   * it, rows wait for an outbox relay elsewhere (`createOutboxRelay`).
+   */
+  readonly producer?: MessageProducer | undefined;
+}
+
+/**
+ * The `outbox` option of the consumer runtime for an adapter's options: a relay on the
+ * processor's schema when a producer is given, none otherwise.
+ */
+export function consumerOutboxOption<DB>(
+  options: ConsumerProducerOptions & { readonly db: Kysely<DB> },
+  processor: Processor,
+  logger: Logger | undefined,
+): { readonly outbox?: OutboxRelay } {
+  if (options.producer === undefined) return {};
+  return {
+    outbox: createConsumerOutbox({
+      db: options.db,
+      producer: options.producer,
+      processor,
+      ...(logger === undefined ? {} : { logger }),
+    }),
+  };
+}
+
 /**
  * The outbox relay a consumer runs: pass it as `createConsumerRuntime({ outbox })`. It uses the
  * processor's schema, so it delivers the rows the consumer's handlers send.
