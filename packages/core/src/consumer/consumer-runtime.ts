@@ -11,6 +11,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import type { MessageSource, ReceivedMessage } from './message-source.js';
 import { OutageTracker } from './outage-tracker.js';
 import { waitOrAbort } from './race-abort.js';
+import { raceTimeout } from './race-timeout.js';
 
 /** Something that happened in a consumer, for metrics and tracing. */
 export type ConsumerEvent =
@@ -337,17 +338,18 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         status = 'stopping';
         stopController.abort();
         await loop;
-        const drained = await Promise.race([
+        const drained = await raceTimeout(
           Promise.allSettled([...tasks]).then(() => true),
-          sleep(shutdownTimeoutMs).then(() => false),
-        ]);
+          shutdownTimeoutMs,
+          () => false,
+        );
         if (!drained) {
           logger.error(
             { ...fields, inFlight: tasks.size, code: 'SHUTDOWN_TIMEOUT' },
             `stopped with messages still in flight after ${shutdownTimeoutMs} ms; the broker redelivers them and any that committed are skipped`,
           );
         }
-        await Promise.race([source.close(), sleep(10_000)]).catch((error: unknown) => {
+        await raceTimeout(source.close(), 10_000, () => undefined).catch((error: unknown) => {
           logger.warn({ ...fields, error: String(error) }, 'closing the broker connection failed');
         });
         status = 'stopped';
