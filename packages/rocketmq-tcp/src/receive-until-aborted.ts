@@ -30,8 +30,9 @@ let installed = false;
  * so the call object is reached where it is created: `MessagingServiceClient.prototype
  * .receiveMessage`, wrapped once per process, records each call in the receive that is running
  * (an AsyncLocalStorage scope, which follows the client's awaits down to the call). Calls made
- * outside such a scope (other clients in the process) are left alone. The child-process tests in
- * test/tcp-consumer-exit.test.ts fail if a client upgrade makes this stop working.
+ * outside such a scope (other clients in the process) are left alone. If a client upgrade makes
+ * this stop working, test/rocketmq-tcp-source.test.ts (the broker's long poll stays open) and
+ * the child processes of test/tcp-consumer-exit.test.ts (they live on after stop()) fail.
  */
 export async function receiveUntilAborted<T>(receive: () => Promise<T[]>, signal: AbortSignal): Promise<T[]> {
   if (signal.aborted) return [];
