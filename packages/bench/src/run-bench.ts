@@ -93,10 +93,6 @@ try {
   await peer.stop();
   await postgres?.stop();
 }
-// Everything above is stopped, yet rocketmq-client-nodejs 1.0.8 leaves the event loop spinning
-// once its peer and Postgres are gone (seen after the last row, never during one): exit
-// explicitly so `pnpm bench` returns.
-process.exit();
 
 function plan(mode: BenchMode, parallelism: number): RowPlan {
   return { mode, parallelism, messages: config.messages, warmup: config.warmup };

@@ -26,6 +26,7 @@ export {
 export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
 export { type OutageState, OutageTracker, type OutageTrackerTiming } from './consumer/outage-tracker.js';
 export { raceAbort, waitOrAbort } from './consumer/race-abort.js';
+export { raceTimeout } from './consumer/race-timeout.js';
 export { createDatabase, type DatabaseOptions, redactConnectionString } from './create-database.js';
 export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
 export type { BodyDecoder } from './decode-body.js';

@@ -1,7 +1,8 @@
-import { IdemError, type Logger, type MessageSource, type ReceivedMessage, sleep } from '@idem/core';
+import { IdemError, type Logger, type MessageSource, type ReceivedMessage, raceTimeout } from '@idem/core';
 import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
+import { receiveUntilAborted } from './receive-until-aborted.js';
 import { startupFailureReason } from './startup-failure-reason.js';
 import { toInboundMessage } from './to-inbound-message.js';
 
@@ -65,14 +66,11 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
     // startup() waits without limit for the proxy's settings; a wrong port or a proxy that is
     // still booting must not hang the service's start.
     const timedOut = Symbol('timeout');
-    // Cancelled once startup() settles: a left-over timer would hold a stopped process up to 15 s.
-    const deadline = new AbortController();
-    const outcome = await Promise.race([
+    const outcome = await raceTimeout(
       consumer.startup().then(() => undefined),
-      sleep(settings.startupTimeoutMs, deadline.signal).then(() => timedOut),
-    ])
-      .catch((error: unknown) => error)
-      .finally(() => deadline.abort());
+      settings.startupTimeoutMs,
+      () => timedOut,
+    ).catch((error: unknown) => error);
     if (outcome === undefined) return;
     // The client leaves timers running after a failed startup; shut it down so the process can exit.
     await this.close();
@@ -92,11 +90,10 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
 
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage<MessageView>[]> {
     const consumer = this.#requireConsumer();
-    const aborted = new Promise<MessageView[]>((resolve) => {
-      if (signal.aborted) resolve([]);
-      signal.addEventListener('abort', () => resolve([]), { once: true });
-    });
-    const views = await Promise.race([consumer.receive(max, this.settings.invisibleDurationMs), aborted]);
+    const views = await receiveUntilAborted(
+      () => consumer.receive(max, this.settings.invisibleDurationMs),
+      signal,
+    );
     // A corrupted body (digest mismatch) is not handed to handlers: it becomes visible again
     // after its invisible time and the broker dead-letters it after its retries.
     return views

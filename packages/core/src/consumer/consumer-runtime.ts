@@ -15,6 +15,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import type { MessageSource, ReceivedMessage } from './message-source.js';
 import { OutageTracker } from './outage-tracker.js';
 import { waitOrAbort } from './race-abort.js';
+import { raceTimeout } from './race-timeout.js';
 
 /** Something that happened in a consumer, for metrics and tracing. */
 export type ConsumerEvent =
@@ -386,12 +387,11 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         status = 'stopping';
         stopController.abort();
         await loop;
-        // The deadlines' timers are cleared once stop() is done: a stopped consumer leaves none.
-        const deadlines = new AbortController();
-        const drained = await Promise.race([
+        const drained = await raceTimeout(
           Promise.allSettled([...tasks]).then(() => true),
-          sleep(shutdownTimeoutMs, deadlines.signal).then(() => false),
-        ]);
+          shutdownTimeoutMs,
+          () => false,
+        );
         if (!drained) {
           logger.error(
             { ...fields, inFlight: tasks.size, code: 'SHUTDOWN_TIMEOUT' },
@@ -399,10 +399,9 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
           );
         }
         await options.outbox?.stop();
-        await Promise.race([source.close(), sleep(10_000, deadlines.signal)]).catch((error: unknown) => {
+        await raceTimeout(source.close(), 10_000, () => undefined).catch((error: unknown) => {
           logger.warn({ ...fields, error: String(error) }, 'closing the broker connection failed');
         });
-        deadlines.abort();
         keepAlive?.release();
         status = 'stopped';
         logger.info(fields, 'consumer stopped');

@@ -23,6 +23,7 @@ export class PeerCounters {
   readonly #groups = new Map<string, MutableGroupStats>();
   readonly #published = new Map<string, number>();
   #restarts = 0;
+  #openLongPolls = 0;
 
   count(group: string, counter: GroupCounter, by = 1): void {
     let stats = this.#groups.get(group);
@@ -41,6 +42,11 @@ export class PeerCounters {
     this.#restarts++;
   }
 
+  /** A ReceiveMessage call starts (+1) or stops (-1) waiting for a message. */
+  countOpenLongPoll(change: 1 | -1): void {
+    this.#openLongPolls += change;
+  }
+
   snapshot(): RocketMQPeerStats {
     const totals = zeroGroupStats();
     const groups: Record<string, RocketMQPeerGroupStats> = {};
@@ -54,6 +60,13 @@ export class PeerCounters {
       topics[topic] = { published: count };
       published += count;
     }
-    return { ...totals, published, restarts: this.#restarts, groups, topics };
+    return {
+      ...totals,
+      published,
+      restarts: this.#restarts,
+      openLongPolls: this.#openLongPolls,
+      groups,
+      topics,
+    };
   }
 }

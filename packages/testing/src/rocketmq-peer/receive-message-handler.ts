@@ -52,7 +52,12 @@ async function receive(context: ServiceContext, call: ReceiveCall): Promise<void
       await finish(context, call, [{ status: wireStatus(Code.MESSAGE_NOT_FOUND, 'no new message') }]);
       return;
     }
-    await nextChance(context, call, request, pollUntil);
+    context.model.counters.countOpenLongPoll(1);
+    try {
+      await nextChance(context, call, request, pollUntil);
+    } finally {
+      context.model.counters.countOpenLongPoll(-1);
+    }
   }
 }
 

@@ -136,6 +136,8 @@ export interface RocketMQPeerStats extends RocketMQPeerGroupStats {
   readonly published: number;
   /** Times `restart()` took the port down. */
   readonly restarts: number;
+  /** ReceiveMessage long polls held open right now, waiting for a message (a gauge, not a count). */
+  readonly openLongPolls: number;
   /** Per consumer group. */
   readonly groups: Readonly<Record<string, RocketMQPeerGroupStats>>;
   /** Messages stored per topic. */

@@ -47,7 +47,15 @@ export class SocketListener {
 
   /** Resets every open connection (TCP RST), as a network cut or a killed process would. */
   dropConnections(): void {
-    for (const socket of this.#sockets) socket.resetAndDestroy();
+    for (const socket of this.#sockets) {
+      // A socket the gRPC server already ended (forceShutdown closes its HTTP/2 sessions) is
+      // shutting down, and Node's reset of it fails with EINVAL yet marks its handle as closing
+      // without closing it: the handle is never released, and once the process has nothing else
+      // left, Node spins at 100% CPU in CleanupHandles after the 'exit' event, forever. Such a
+      // socket is destroyed instead (a FIN, or a RST from the kernel if data is unread).
+      if (socket.writableEnded) socket.destroy();
+      else socket.resetAndDestroy();
+    }
     this.#sockets.clear();
   }
 
