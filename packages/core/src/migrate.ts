@@ -92,16 +92,24 @@ function migrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
 
 // Before it runs anything, kysely's migrator looks up the tables of every schema by name; a
 // schema or table another session drops during that lookup fails it with 3F000, 42P01 or
-// 42703. Nothing ran yet then, so trying again is safe. (Seen with parallel tests; possible in
+// 42703 (or XX000 "cache lookup failed"). Nothing ran yet then, so trying again is safe. (Seen with parallel tests; possible in
 // production when another service shares the database.)
 async function run(migrate: () => Promise<MigrationResultSet>): Promise<MigrationStep[]> {
   for (let attempt = 1; ; attempt += 1) {
     const resultSet = await migrate();
-    const code = (resultSet.error as { code?: unknown } | undefined)?.code;
     const nothingRan = (resultSet.results ?? []).every((result) => result.status === 'NotExecuted');
-    const raced = nothingRan && (code === '3F000' || code === '42P01' || code === '42703');
-    if (!raced || attempt === 5) return unwrap(resultSet);
+    if (!nothingRan || !racedWithDrop(resultSet.error) || attempt === 8) return unwrap(resultSet);
+    // A short, growing pause: the other session's DROP commits meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
   }
+}
+
+/** Errors of a catalog lookup that raced with a concurrent DROP (the object vanished mid-query). */
+function racedWithDrop(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === '3F000' || code === '42P01' || code === '42703') return true;
+  // XX000 "cache lookup failed for relation ...": pg_catalog rows read before the DROP committed.
+  return code === 'XX000' && typeof message === 'string' && message.includes('cache lookup failed');
 }
 
 function unwrap({ error, results = [] }: MigrationResultSet): MigrationStep[] {
