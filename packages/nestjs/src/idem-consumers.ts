@@ -86,9 +86,16 @@ export class IdemConsumers
   }
 
   async #stop(): Promise<void> {
-    // A start still connecting must settle first, or its consumers would outlive the stop.
+    // Stop first, then wait for a start in progress: a consumer waiting for Postgres at start
+    // ends that wait only when stopped, so waiting for the start first would hang the
+    // application's shutdown until Postgres is back. Consumers created by a start that was
+    // still under way are stopped once it settled.
+    const early = Promise.allSettled(this.#consumers.map((consumer) => consumer.stop()));
     await this.#starting?.catch(() => undefined);
-    const results = await Promise.allSettled(this.#consumers.map((consumer) => consumer.stop()));
+    const results = [
+      ...(await early),
+      ...(await Promise.allSettled(this.#consumers.map((consumer) => consumer.stop()))),
+    ];
     this.#consumers = [];
     const failed = results.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;

@@ -267,6 +267,24 @@ describe('IdemModule', () => {
     expect(peer.stats().acks).toBe(1);
   });
 
+  it('closes at once while its consumers wait for an unreachable Postgres at start', async () => {
+    // Nothing listens on port 1: by default the consumer waits for Postgres inside start().
+    const context = await boot({
+      database: { connectionString: 'postgres://postgres@127.0.0.1:1/none', maxConnections: 1 },
+      autoStart: false,
+    });
+    const consumers = context.get(IdemConsumers);
+    const started = consumers.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await expect.poll(() => consumers.consumers[0]?.health().status, { timeout: 30_000 }).toBe('starting');
+    await context.close();
+    app = undefined;
+    expect(await started).toMatchObject({ code: 'STARTUP_FAILED' });
+    expect(consumers.consumers).toEqual([]);
+  });
+
   it('uses the application database provider given by token, and leaves it open', async () => {
     const APP_DB = Symbol('APP_DB');
     const own = createDatabase<unknown>({ connectionString: schema.url, maxConnections: 2 });

@@ -135,6 +135,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   let status: ConsumerStatus = 'idle';
   let loop: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
   let lastMessageAt: Date | undefined;
   let ackFailures = 0;
   let keepAlive: ProcessKeepAlive | undefined;
@@ -332,6 +333,48 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     }
   }
 
+  /** The body of start(): checks the database, connects, and starts the receive loops. */
+  async function startConsuming(): Promise<void> {
+    // Only stop() lets the process of a started consumer end, whatever outage it waits out.
+    const held = keepProcessAlive();
+    keepAlive = held;
+    // Before the broker: nothing is received (and no connection is left open) while the
+    // database cannot take what would be received.
+    await checkDatabaseAtStart({
+      processor,
+      onUnavailable: onDatabaseUnavailableAtStart,
+      logger,
+      signal,
+      fields,
+    }).catch((error: unknown) => {
+      status = 'stopped';
+      held.release();
+      throw error;
+    });
+    try {
+      await options.outbox?.start();
+      await source.start();
+      // stop() came while connecting: it is waiting for this start to settle, then closes.
+      if (signal.aborted)
+        throw new IdemError('STARTUP_FAILED', 'stop() was called while the consumer was starting');
+    } catch (error) {
+      status = 'stopped';
+      held.release();
+      await options.outbox?.stop();
+      await source.close().catch(() => {});
+      if (error instanceof IdemError) throw error;
+      throw new IdemError(
+        'STARTUP_FAILED',
+        `could not start consuming from ${source.description}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    broker.succeeded();
+    status = 'running';
+    logger.info({ ...fields, subscriptions: processor.subscriptions }, 'consumer started');
+    loop = Promise.all(Array.from({ length: receivers }, () => receiveLoop())).then(() => {});
+  }
+
   return {
     async start() {
       if (status !== 'idle') {
@@ -341,41 +384,8 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         );
       }
       status = 'starting';
-      // Only stop() lets the process of a started consumer end, whatever outage it waits out.
-      const held = keepProcessAlive();
-      keepAlive = held;
-      // Before the broker: nothing is received (and no connection is left open) while the
-      // database cannot take what would be received.
-      await checkDatabaseAtStart({
-        processor,
-        onUnavailable: onDatabaseUnavailableAtStart,
-        logger,
-        signal,
-        fields,
-      }).catch((error: unknown) => {
-        status = 'stopped';
-        held.release();
-        throw error;
-      });
-      try {
-        await options.outbox?.start();
-        await source.start();
-      } catch (error) {
-        status = 'stopped';
-        keepAlive.release();
-        await options.outbox?.stop();
-        await source.close().catch(() => {});
-        if (error instanceof IdemError) throw error;
-        throw new IdemError(
-          'STARTUP_FAILED',
-          `could not start consuming from ${source.description}: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
-      }
-      broker.succeeded();
-      status = 'running';
-      logger.info({ ...fields, subscriptions: processor.subscriptions }, 'consumer started');
-      loop = Promise.all(Array.from({ length: receivers }, () => receiveLoop())).then(() => {});
+      starting = startConsuming();
+      await starting;
     },
 
     async stop() {
@@ -386,6 +396,9 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         }
         status = 'stopping';
         stopController.abort();
+        // A start in progress ends promptly once aborted (the wait for Postgres included); it
+        // must settle before closing, or what it opens would outlive the stop.
+        await starting?.catch(() => {});
         await loop;
         const drained = await raceTimeout(
           Promise.allSettled([...tasks]).then(() => true),
