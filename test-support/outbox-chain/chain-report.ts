@@ -49,9 +49,9 @@ export function formatChainTable(report: ChainReport): string {
   return [
     `outbox chain over ${report.transport}: ${report.orders} orders`,
     ...rows.map(line),
-    `  kills of A (SIGKILL)  ${report.kills}`,
-    `  broker faults         ${report.faults} (${report.faultLabel})`,
-    `  wall time             ${(report.wallMs / 1000).toFixed(1)} s`,
+    line(['kills of A (kill -9)', String(report.kills)]),
+    line(['broker faults', `${report.faults} (${report.faultLabel})`]),
+    line(['wall time', `${(report.wallMs / 1000).toFixed(1)} s`]),
   ].join('\n');
 }
 
