@@ -135,14 +135,18 @@ const counts = async (): Promise<{ invoices: number; paid: number; emails: numbe
     unsent: Number(first?.unsent ?? 0),
   };
 };
-const deadline = Date.now() + 90_000;
+// Gives up only after 60 s without progress: a loaded machine is slow, not wrong.
+const STALL_MS = 60_000;
+let deadline = Date.now() + STALL_MS;
 let effects = await counts();
 while (
   (effects.invoices < ORDERS || effects.paid < paidOrders || effects.emails < ORDERS || effects.unsent > 0) &&
   Date.now() < deadline
 ) {
   await new Promise((resolve) => setTimeout(resolve, 200));
+  const before = JSON.stringify(effects);
   effects = await counts();
+  if (JSON.stringify(effects) !== before) deadline = Date.now() + STALL_MS;
 }
 clearInterval(progress);
 const deadLetters = Number(
