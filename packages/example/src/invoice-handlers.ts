@@ -10,13 +10,25 @@ export const OrderCreated = z.object({
 });
 export type OrderCreated = z.infer<typeof OrderCreated>;
 
+/** What billing announces once an invoice is written (topic `invoices`, tag `issued`). */
+export const InvoiceIssued = z.object({
+  orderId: z.string().min(1),
+  customerId: z.string().min(1),
+  amountCents: z.number().int().positive(),
+});
+export type InvoiceIssued = z.infer<typeof InvoiceIssued>;
+
+/** The topic billing announces invoices on. */
+export const INVOICES_TOPIC = 'invoices';
+
 /** Published when an order is paid (tag `paid`). */
 export const OrderPaid = z.object({ orderId: z.string().min(1), paidAt: z.iso.datetime() });
 export type OrderPaid = z.infer<typeof OrderPaid>;
 
 /**
- * Billing: one invoice per order, marked paid when the payment arrives. Every write goes through
- * `ctx.trx`, so each happens exactly once however often RocketMQ delivers the event.
+ * Billing: one invoice per order, announced to other services, and marked paid when the payment
+ * arrives. Every write goes through `ctx.trx` and the announcement through `ctx.send` (a row of
+ * the same transaction), so each happens exactly once however often RocketMQ delivers the event.
  */
 @Consumer({ group: 'billing' })
 export class InvoiceHandlers {
@@ -32,6 +44,14 @@ export class InvoiceHandlers {
         paid_at: null,
       })
       .execute();
+    // Sent after the commit, never for a rolled-back or duplicate delivery. No keys: Idem derives
+    // one from the order's key, so the mailer skips any re-send of this announcement.
+    const issued: InvoiceIssued = {
+      orderId: order.orderId,
+      customerId: order.customerId,
+      amountCents: order.amountCents,
+    };
+    await ctx.send({ topic: INVOICES_TOPIC, tag: 'issued', body: issued });
   }
 
   // The payment event's own business key: a payment is a different event from the order.

@@ -11,6 +11,14 @@ export interface OrdersDatabase {
     created_at: Generated<Date>;
     paid_at: Date | null;
   };
+  /** The mailer's table: one row per invoice e-mail sent. */
+  invoice_emails: {
+    order_id: string;
+    customer_id: string;
+    /** The announcement's message key: what the mailer deduplicates on. */
+    message_key: string;
+    sent_at: Generated<Date>;
+  };
 }
 
 /** The service's database: a pool that survives Postgres restarts. */

@@ -23,6 +23,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('invoices').ifExists().execute();
     },
   },
+  '0002-invoice-emails': {
+    async up(db) {
+      await db.schema
+        .createTable('invoice_emails')
+        .ifNotExists()
+        .addColumn('order_id', 'text', (c) => c.primaryKey())
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('message_key', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('invoice_emails').ifExists().execute();
+    },
+  },
 };
 
 /** Brings Idem's tables and then the service's own tables up to date. */

@@ -1,5 +1,5 @@
 import type { ConsumerEvent, Logger } from '@idem/core';
-import { createTcpConsumer, type TcpConsumer } from '@idem/rocketmq-tcp';
+import { createTcpConsumer, createTcpProducer, type TcpConsumer } from '@idem/rocketmq-tcp';
 import { InvoiceHandlers } from './invoice-handlers.js';
 import { createOrdersDatabase } from './orders-database.js';
 import { migrateOrdersDatabase } from './orders-migrations.js';
@@ -21,20 +21,28 @@ export interface OrdersService {
   stop(): Promise<void>;
 }
 
-/** Migrates the database and starts consuming order events. */
+/**
+ * Migrates the database and starts consuming order events. Invoice announcements (`ctx.send`)
+ * leave through a producer on the same proxy right after each commit.
+ */
 export async function startOrdersService(config: OrdersServiceConfig): Promise<OrdersService> {
   const db = createOrdersDatabase(config.databaseUrl);
   try {
     await migrateOrdersDatabase(db);
-    const consumer = createTcpConsumer({
+    const access = {
       endpoints: config.rocketmqEndpoints,
+      ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+      ...(config.logger === undefined ? {} : { logger: config.logger }),
+    };
+    const consumer = createTcpConsumer({
+      ...access,
       consumerGroup: 'billing',
       db,
       handlers: [new InvoiceHandlers()],
       concurrency: 32,
-      ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
-      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
-      ...(config.logger === undefined ? {} : { logger: config.logger }),
+      // The consumer starts and stops it, and its relay sends what a crash left unsent.
+      producer: createTcpProducer(access),
       ...(config.onEvent === undefined ? {} : { onEvent: config.onEvent }),
     });
     await consumer.start();

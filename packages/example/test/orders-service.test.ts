@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createOrdersDatabase } from '../src/orders-database.js';
+import { startMailerService } from '../src/start-mailer-service.js';
 import { type OrdersService, startOrdersService } from '../src/start-orders-service.js';
 
 describe('the orders service', () => {
@@ -34,7 +35,10 @@ describe('the orders service', () => {
   });
 
   beforeEach(async () => {
-    await sql`drop table if exists invoices`.execute(db);
+    // The service's migration history goes too, or its tables would not be created again.
+    await sql`drop table if exists invoices, invoice_emails, kysely_migration, kysely_migration_lock`.execute(
+      db,
+    );
     await sql`drop schema if exists idem cascade`.execute(db);
     peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
     service = await startOrdersService({ databaseUrl, rocketmqEndpoints: peer.endpoints });
@@ -57,6 +61,30 @@ describe('the orders service', () => {
     const invoices = await db.selectFrom('invoices').select(['order_id', 'amount_cents', 'status']).execute();
     expect(invoices).toEqual([{ order_id: 'order-1', amount_cents: 4200, status: 'paid' }]);
     expect(service.consumer.health().outcomes.duplicate).toBeGreaterThanOrEqual(3);
+  });
+
+  it('announces each invoice once, and the mailer writes one e-mail per invoice, however often the order arrives', async () => {
+    const mailer = await startMailerService({ databaseUrl, rocketmqEndpoints: peer.endpoints });
+    try {
+      peer.duplicateDeliveries(1);
+      const created = { orderId: 'order-3', customerId: 'customer-9', amountCents: 1500 };
+      peer.publish({ topic: 'orders', tag: 'created', keys: ['order-3'], body: JSON.stringify(created) });
+      peer.publish({ topic: 'orders', tag: 'created', keys: ['order-3'], body: JSON.stringify(created) });
+      await expect
+        .poll(() => db.selectFrom('invoice_emails').select('order_id').execute(), { timeout: 30_000 })
+        .toEqual([{ order_id: 'order-3' }]);
+      await peer.idle('billing', { timeoutMs: 30_000 });
+      await peer.idle('mailer', { timeoutMs: 30_000 });
+
+      // One announcement for three deliveries of the order; the e-mail is keyed by its key.
+      const announced = peer.messages('invoices');
+      expect(announced.map((message) => JSON.parse(message.body.toString()))).toEqual([created]);
+      const emails = await db.selectFrom('invoice_emails').select(['order_id', 'message_key']).execute();
+      expect(emails).toEqual([{ order_id: 'order-3', message_key: announced[0]?.keys[0] }]);
+      expect(mailer.consumer.health().outcomes.duplicate).toBeGreaterThanOrEqual(1);
+    } finally {
+      await mailer.stop();
+    }
   });
 
   it('dead-letters an order event that does not match the schema, keeping its body for replay', async () => {

@@ -1,0 +1,45 @@
+import { createTcpConsumer, type TcpConsumer } from '@idem/rocketmq-tcp';
+import { MailerHandlers } from './mailer-handlers.js';
+import { createOrdersDatabase } from './orders-database.js';
+import { migrateOrdersDatabase } from './orders-migrations.js';
+import type { OrdersServiceConfig } from './start-orders-service.js';
+
+/** The running mailer. */
+export interface MailerService {
+  readonly consumer: TcpConsumer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Migrates the database and starts consuming billing's invoice announcements, one e-mail per
+ * invoice. A service of its own (group `mailer`); in this example it shares billing's database
+ * to keep the setup small, and Idem keys its messages apart by consumer group.
+ */
+export async function startMailerService(config: OrdersServiceConfig): Promise<MailerService> {
+  const db = createOrdersDatabase(config.databaseUrl);
+  try {
+    await migrateOrdersDatabase(db);
+    const consumer = createTcpConsumer({
+      endpoints: config.rocketmqEndpoints,
+      consumerGroup: 'mailer',
+      db,
+      handlers: [new MailerHandlers()],
+      concurrency: 32,
+      ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+      ...(config.logger === undefined ? {} : { logger: config.logger }),
+      ...(config.onEvent === undefined ? {} : { onEvent: config.onEvent }),
+    });
+    await consumer.start();
+    return {
+      consumer,
+      async stop() {
+        await consumer.stop();
+        await db.destroy();
+      },
+    };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
