@@ -107,6 +107,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       options.metrics?.failed(count, permanent);
     },
     groupHeld: (group) => options.metrics?.groupHeld(group),
+    sentLag: (seconds) => options.metrics?.sentLag?.(seconds),
   };
   let status: OutboxRelayHealth['status'] = 'idle';
   let listening = false;
