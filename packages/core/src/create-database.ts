@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { rememberConnectionSettings } from './database-connection-settings.js';
 import { type Logger, silentLogger } from './logger.js';
 
 /** Options of {@link createDatabase}. */
@@ -20,7 +21,9 @@ export interface DatabaseOptions {
  * connection that dies while idle is logged and replaced instead of crashing the process (an
  * unhandled `error` event on a `pg.Pool` kills Node).
  *
- * Any `Kysely<DB>` on Postgres works with Idem; this is the one we test restarts with.
+ * Any `Kysely<DB>` on Postgres works with Idem; this is the one we test restarts with. An outbox
+ * relay (or a consumer given a producer) over it also knows how to open its own LISTEN session,
+ * so it wakes as soon as an outbox row commits instead of only polling.
  */
 export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   const logger = options.logger ?? silentLogger;
@@ -39,7 +42,12 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  rememberConnectionSettings(db, {
+    connectionString: options.connectionString,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+  });
+  return db;
 }
 
 /** The connection string with its password replaced by `***`, for logs and error messages. */

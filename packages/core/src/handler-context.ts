@@ -24,8 +24,9 @@ export interface HandlerContext<DB = unknown> {
    * Sends a message if and only if this delivery's transaction commits: it is stored in Idem's
    * outbox within `trx` and delivered at least once after the commit. A duplicate delivery does
    * not run the handler, so it sends nothing again. Without `keys`, the message is keyed
-   * `<idempotencyKey>/<topic>/<n>` (n: this send's position in the handler run, from 1), the
-   * same on every redelivery, so an Idem consumer downstream skips re-sends.
+   * `<consumerGroup>/<idempotencyKey>/<topic>/<n>` (n: this send's position in the handler run,
+   * from 1), the same on every redelivery, so an Idem consumer downstream skips re-sends, and
+   * different for each consumer group that sends for the same incoming key.
    */
   send(message: OutboundMessage): Promise<void>;
 }

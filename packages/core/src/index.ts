@@ -205,6 +205,7 @@ export type {
   OutboxTable,
   ProcessedMessagesTable,
 } from './store/idem-tables.js';
+export type { OutboxStats } from './store/read-outbox-stats.js';
 export {
   formatTagExpression,
   matchesTag,

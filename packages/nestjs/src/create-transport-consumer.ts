@@ -37,6 +37,11 @@ export async function createTransportConsumer(
     lockTimeoutMs: options.lockTimeoutMs,
     maxAttempts: options.maxAttempts,
     onPayloadMismatch: options.onPayloadMismatch,
+    // A transport that sends counts its outbox in the module's metrics, on its own schema.
+    outboxMetrics:
+      transport.producer === undefined
+        ? undefined
+        : options.metrics?.outboxRelay(transport.schema ?? options.schema),
   });
   const supplied = { db, handlers, ...defined({ onResult, onEvent }) };
   let consumer: Omit<RunningConsumer, 'name' | 'kind' | 'consumerGroup'>;

@@ -25,7 +25,11 @@ interface TransportCommonOptions {
   readonly name?: string;
 }
 
-/** A RocketMQ 5 gRPC consumer (`@idem/rocketmq-tcp`): its options without `db` and `handlers`. */
+/**
+ * A RocketMQ 5 gRPC consumer (`@idem/rocketmq-tcp`): its options without `db` and `handlers`.
+ * Give it a `producer` (e.g. `createTcpProducer`) for `ctx.send`: each transport owns its producer
+ * (the consumer starts and stops it), so two transports need two producers.
+ */
 export interface IdemTcpTransportOptions
   extends Omit<TcpConsumerOptions, SuppliedByModule>,
     TransportCommonOptions {

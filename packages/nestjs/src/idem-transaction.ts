@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type HandlerContext, IdemError, readSubscriptionMetadata } from '@idem/core';
+import { type HandlerContext, IdemError, type OutboundMessage, readSubscriptionMetadata } from '@idem/core';
 import { Injectable } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 
@@ -29,6 +29,14 @@ export class IdemTransaction {
       );
     }
     return context as HandlerContext<DB>;
+  }
+
+  /**
+   * The current handler's `ctx.send`: the message is written to the outbox in the handler's
+   * transaction and goes out iff it commits. Throws `INVALID_CONFIGURATION` outside a handler.
+   */
+  async send(message: OutboundMessage): Promise<void> {
+    await this.context().send(message);
   }
 
   /** True while an Idem handler is running in the calling async context. */

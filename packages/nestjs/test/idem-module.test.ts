@@ -11,6 +11,7 @@ import {
   type HandlerContext,
   Subscribe,
 } from '@idem/core';
+import { createTcpProducer } from '@idem/rocketmq-tcp';
 import { type RocketMQPeer, startMqHttpPeer, startRocketMQPeer } from '@idem/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Global, Inject, Injectable, Module, Scope } from '@nestjs/common';
@@ -228,6 +229,57 @@ describe('IdemModule', () => {
     );
     expect(exposition).toMatch(/idem_broker_connected\{consumer_group="nest-billing"\} 1/);
     expect(traced).toEqual(['order-5']);
+  });
+
+  it("sends with ctx.send and IdemTransaction.send through the transport's producer once the handler commits", async () => {
+    @Injectable()
+    class Announcer {
+      constructor(@Inject(IdemTransaction) private readonly transaction: IdemTransaction) {}
+
+      async announce(id: string): Promise<void> {
+        await this.transaction.send({ topic: 'billing-events', tag: 'announced', body: { id } });
+      }
+    }
+    @Consumer({ group: 'nest-billing' })
+    @Injectable()
+    class PaymentHandlers {
+      constructor(@Inject(Announcer) private readonly announcer: Announcer) {}
+
+      @Subscribe({ topic: 'payments', tag: 'received' })
+      async onPayment(body: { id: string }, ctx: HandlerContext<TestDb>): Promise<void> {
+        await ctx.trx
+          .insertInto('effects')
+          .values({ key: ctx.idempotencyKey, note: `paid ${body.id}` })
+          .execute();
+        await ctx.send({ topic: 'billing-events', tag: 'paid', body: { id: body.id } });
+        await this.announcer.announce(body.id);
+      }
+    }
+    const registry = new promClient.Registry();
+    const metrics = createIdemMetrics({ registry, promClient });
+    await boot(
+      {
+        metrics,
+        transports: [{ ...transport(peer), producer: createTcpProducer({ endpoints: peer.endpoints }) }],
+      },
+      [Announcer, PaymentHandlers],
+    );
+    peer.duplicateDeliveries(1);
+    peer.publish({ topic: 'payments', tag: 'received', keys: ['pay-1'], body: JSON.stringify({ id: '1' }) });
+    await peer.idle('nest-billing', { timeoutMs: 30_000 });
+
+    await expect
+      .poll(() => peer.messages('billing-events').map((message) => [message.tag, message.keys]), {
+        timeout: 15_000,
+      })
+      .toEqual([
+        ['paid', ['nest-billing/pay-1/billing-events/1']],
+        ['announced', ['nest-billing/pay-1/billing-events/2']],
+      ]);
+    expect(JSON.parse(peer.messages('billing-events')[0]?.body.toString() ?? '')).toEqual({ id: '1' });
+    await expect
+      .poll(async () => await registry.metrics())
+      .toMatch(new RegExp(`idem_outbox_sent_total\\{schema="${schema.idemSchema}"\\} 2`));
   });
 
   it('reports every consumer to terminus as up while running and down after shutdown', async () => {

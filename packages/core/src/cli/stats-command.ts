@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collectIdemStats } from '../operations/collect-idem-stats.js';
+import { formatDuration } from '../operations/duration.js';
 import type { CliIo } from './cli-io.js';
 import { type DatabaseCommandOptions, withDatabase } from './with-database.js';
 
@@ -7,7 +8,7 @@ import { type DatabaseCommandOptions, withDatabase } from './with-database.js';
 export function registerStatsCommand(program: Command, io: CliIo): void {
   program
     .command('stats')
-    .description('processed keys per consumer group, table sizes, open dead letters per reason')
+    .description('processed keys per consumer group, table sizes, open dead letters per reason, the outbox')
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<DatabaseCommandOptions & { json?: boolean }>();
@@ -36,6 +37,15 @@ export function registerStatsCommand(program: Command, io: CliIo): void {
         );
         for (const entry of dead.openByReason)
           io.stdout(`  ${entry.consumerGroup}  ${entry.reason}: ${entry.count}`);
+        const { outbox } = stats;
+        io.stdout(
+          `outbox: ${outbox.pending} pending` +
+            (outbox.oldestPendingAt === undefined
+              ? ''
+              : ` (oldest ${outbox.oldestPendingAt.toISOString()}, ${formatDuration((outbox.oldestPendingAgeSeconds ?? 0) * 1000)} old)`) +
+            `, ${outbox.failed} failed, ${outbox.sent} sent and kept` +
+            (outbox.heldGroups > 0 ? `, ${outbox.heldGroups} message group(s) held` : ''),
+        );
       });
     });
 }

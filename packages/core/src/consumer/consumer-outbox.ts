@@ -3,6 +3,7 @@ import type { Processor } from '../create-processor.js';
 import type { DispatchResult } from '../dispatch-result.js';
 import type { Logger } from '../logger.js';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay.js';
+import type { OutboxRelayMetrics } from '../outbox/deliver-outbox-batch.js';
 import type { MessageProducer } from '../outbox/message-producer.js';
 
 /** Options of {@link createConsumerOutbox}: what an adapter's `producer` option becomes. */
@@ -11,6 +12,8 @@ export interface ConsumerOutboxOptions<DB> {
   readonly producer: MessageProducer;
   readonly processor: Processor;
   readonly logger?: Logger;
+  /** Counters of the relay: e.g. `createIdemMetrics(...).outboxRelay(schema)`. */
+  readonly metrics?: OutboxRelayMetrics | undefined;
   /**
    * The slow poll for rows a crash left behind; committed rows are handed over at once.
    * Default 5000 ms.
@@ -27,6 +30,8 @@ export interface ConsumerProducerOptions {
    * it, rows wait for an outbox relay elsewhere (`createOutboxRelay`).
    */
   readonly producer?: MessageProducer | undefined;
+  /** Counts the consumer's outbox sends: `createIdemMetrics(...).outboxRelay(schema)`. */
+  readonly outboxMetrics?: OutboxRelayMetrics | undefined;
 }
 
 /**
@@ -44,6 +49,7 @@ export function consumerOutboxOption<DB>(
       db: options.db,
       producer: options.producer,
       processor,
+      metrics: options.outboxMetrics,
       ...(logger === undefined ? {} : { logger }),
     }),
   };
@@ -59,6 +65,7 @@ export function createConsumerOutbox<DB>(options: ConsumerOutboxOptions<DB>): Ou
     producer: options.producer,
     schema: options.processor.schema,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
   });
 }

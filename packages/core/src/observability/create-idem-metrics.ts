@@ -1,32 +1,17 @@
-import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { ConsumerHealth } from '../consumer/consumer-health.js';
 import type { ConsumerEvent } from '../consumer/consumer-runtime.js';
-import { OutageTracker } from '../consumer/outage-tracker.js';
 import type { DispatchResult } from '../dispatch-result.js';
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
+import type { OutboxRelayMetrics } from '../outbox/deliver-outbox-batch.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
 import { defineIdemMetrics } from './idem-metric-set.js';
 import { loadPromClient, type PromClient } from './load-prom-client.js';
-import { readTableStats, type TableStats } from './read-table-stats.js';
+import { type TableStatsOptions, tableStatsSource } from './table-stats-source.js';
 
-/** Where the table gauges read from. See {@link IdemMetricsOptions.tables}. */
-export interface TableStatsOptions<DB = unknown> {
-  readonly db: Kysely<DB>;
-  /** The Postgres schema of Idem's tables. Default `idem`. */
-  readonly schema?: string;
-  /**
-   * Your dedup window (how long cleanup keeps processed keys), exported as
-   * `idem_dedup_window_seconds` so an alert can tell when cleanup stopped running.
-   */
-  readonly dedupWindowMs?: number;
-  /** The statistics query gives up after this long. Default 2000 ms. */
-  readonly timeoutMs?: number;
-  /** Scrapes within this long of the last read reuse its numbers. Default 5000 ms. */
-  readonly cacheMs?: number;
-}
+export type { TableStatsOptions } from './table-stats-source.js';
 
 /** Options of {@link createIdemMetrics}. */
 export interface IdemMetricsOptions<DB = unknown> {
@@ -70,6 +55,11 @@ export interface IdemMetrics {
    * (the broker's admin API, a console exporter); Idem's clients cannot see it.
    */
   recordBacklog(consumerGroup: string, messages: number): void;
+  /**
+   * The counters of the outbox relays on `schema` (default `idem`): pass as `createOutboxRelay`'s
+   * `metrics` or a consumer's `outboxMetrics`. Counts sent rows, failed sends and the relay lag.
+   */
+  outboxRelay(schema?: string): OutboxRelayMetrics;
   /** Refreshes what is read at scrape (health, table statistics) now; a scrape does it by itself. */
   collect(): Promise<void>;
 }
@@ -137,8 +127,11 @@ export function createIdemMetrics<DB>(options: IdemMetricsOptions<DB> = {}): Ide
     m.deadLettersUnresolved.reset();
     if (stats === undefined) {
       m.tableStatsUp.set(labels, 0);
-      m.processedRows.remove(labels);
-      m.oldestProcessedAge.remove(labels);
+      for (const gauge of [m.processedRows, m.oldestProcessedAge, m.outboxPending, m.outboxFailed]) {
+        gauge.remove(labels);
+      }
+      m.outboxOldestPendingAge.remove(labels);
+      m.outboxHeldGroups.remove(labels);
       return;
     }
     m.tableStatsUp.set(labels, 1);
@@ -148,6 +141,11 @@ export function createIdemMetrics<DB>(options: IdemMetricsOptions<DB> = {}): Ide
     for (const [group, count] of stats.unresolvedDeadLetters) {
       m.deadLettersUnresolved.set({ ...labels, consumer_group: group }, count);
     }
+    const { outbox } = stats;
+    m.outboxPending.set(labels, outbox.pending);
+    m.outboxFailed.set(labels, outbox.failed);
+    m.outboxOldestPendingAge.set(labels, outbox.oldestPendingAgeSeconds ?? 0);
+    m.outboxHeldGroups.set(labels, outbox.heldGroups);
   };
 
   const m = defineIdemMetrics(client, registry, prefix, { health: refreshHealth, tables: refreshTables });
@@ -199,57 +197,21 @@ export function createIdemMetrics<DB>(options: IdemMetricsOptions<DB> = {}): Ide
     recordBacklog(consumerGroup, messages) {
       m.backlog.set({ consumer_group: consumerGroup }, messages);
     },
+    outboxRelay(schema = DEFAULT_SCHEMA) {
+      assertSchemaName(schema);
+      const labels = { schema };
+      return {
+        sent: (count) => m.outboxSent.inc(labels, count),
+        failed: (count, permanent) =>
+          m.outboxSendFailures.inc({ ...labels, kind: permanent ? 'failed' : 'retried' }, count),
+        // The held groups are a gauge read from the table: it also drops when a group resumes.
+        groupHeld: () => {},
+        sentLag: (seconds) => m.outboxRelayLag.observe(labels, seconds),
+      };
+    },
     async collect() {
       refreshHealth();
       await refreshTables();
-    },
-  };
-}
-
-interface TableStatsSource {
-  readonly schema: string;
-  readonly dedupWindowSeconds: number | undefined;
-  /** The latest statistics, at most `cacheMs` old; `undefined` when they cannot be read. */
-  read(): Promise<TableStats | undefined>;
-}
-
-function tableStatsSource<DB>(options: TableStatsOptions<DB>, logger: Logger): TableStatsSource {
-  const schema = options.schema ?? DEFAULT_SCHEMA;
-  assertSchemaName(schema);
-  const timeoutMs = options.timeoutMs ?? 2000;
-  const cacheMs = options.cacheMs ?? 5000;
-  const db = options.db as unknown as Kysely<unknown>;
-  // Scrapes are seconds apart: believe each one at once.
-  const outage = new OutageTracker(
-    logger,
-    `Postgres (statistics of Idem's tables in schema ${schema})`,
-    {},
-    { graceMs: 0, stableMs: 0 },
-  );
-  let last: { at: number; stats: Promise<TableStats | undefined> } | undefined;
-  return {
-    schema,
-    dedupWindowSeconds: options.dedupWindowMs === undefined ? undefined : options.dedupWindowMs / 1000,
-    read() {
-      // Concurrent scrapes share one read; a failed read is cached too, so a dead database is
-      // asked once per cacheMs, not once per gauge.
-      if (last === undefined || Date.now() - last.at >= cacheMs) {
-        last = {
-          at: Date.now(),
-          stats: readTableStats(db, schema, timeoutMs).then(
-            (stats) => {
-              outage.succeeded();
-              return stats;
-            },
-            (error: unknown) => {
-              // Reported by the table_stats_up gauge and logged once per outage.
-              outage.failed(error);
-              return undefined;
-            },
-          ),
-        };
-      }
-      return last.stats;
     },
   };
 }

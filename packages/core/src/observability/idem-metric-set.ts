@@ -11,6 +11,9 @@ export interface ScrapeRefreshers {
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // From the producer's send to the result: seconds when keeping up, hours behind a backlog.
 const DELAY_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600];
+// From an outbox row's write to the broker's confirmation: milliseconds after the hand-off,
+// the poll interval after a crash, minutes to hours through a broker outage.
+const RELAY_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 15, 60, 300, 3600];
 
 /**
  * Registers every Idem metric in `registry` under `prefix`. The single list of names: the docs,
@@ -125,6 +128,42 @@ export function defineIdemMetrics(
       'Dead letters not yet replayed or purged.',
       [...schema, 'consumer_group'],
       refresh.tables,
+    ),
+    outboxPending: gauge(
+      'outbox_pending_rows',
+      'Outbox rows not yet confirmed by the broker (exact up to 100000).',
+      schema,
+      refresh.tables,
+    ),
+    outboxFailed: gauge(
+      'outbox_failed_rows',
+      'Outbox rows that failed for good and wait for idem outbox retry or purge.',
+      schema,
+      refresh.tables,
+    ),
+    outboxOldestPendingAge: gauge(
+      'outbox_oldest_pending_age_seconds',
+      'Age of the oldest pending outbox row (0 when none is pending).',
+      schema,
+      refresh.tables,
+    ),
+    outboxHeldGroups: gauge(
+      'outbox_held_groups',
+      'Message groups held behind a failed outbox row.',
+      schema,
+      refresh.tables,
+    ),
+    outboxSent: counter('outbox_sent_total', 'Outbox rows the broker confirmed, counted by relays.', schema),
+    outboxSendFailures: counter(
+      'outbox_send_failures_total',
+      'Outbox sends that failed, by kind: retried (broker unreachable) or failed (refused for good).',
+      [...schema, 'kind'],
+    ),
+    outboxRelayLag: histogram(
+      'outbox_relay_lag_seconds',
+      "Time from an outbox row's write to the broker's confirmation.",
+      schema,
+      RELAY_LAG_BUCKETS,
     ),
     dedupWindow: gauge(
       'dedup_window_seconds',

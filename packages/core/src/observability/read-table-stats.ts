@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { type OutboxStats, readOutboxStats } from '../store/read-outbox-stats.js';
 
 // Below this many rows (by the planner's estimate) the rows are counted exactly; above it the
 // estimate is close enough and counting would scan the table at every scrape.
@@ -12,12 +13,14 @@ export interface TableStats {
   readonly oldestProcessedAgeSeconds: number | undefined;
   /** Dead letters not yet replayed or purged, by consumer group. */
   readonly unresolvedDeadLetters: ReadonlyMap<string, number>;
+  /** The outbox: pending and failed rows (exact up to 100,000), oldest pending age, held groups. */
+  readonly outbox: OutboxStats;
 }
 
 /**
  * Reads the sizes a dashboard needs from Idem's tables with cheap statements only (the
  * planner's row estimate, `min(processed_at)` off its index, the partial index of unresolved
- * dead letters), each bounded by `statement_timeout`; the whole read is abandoned after
+ * dead letters, the outbox's partial index of pending rows), each bounded by `statement_timeout`; the whole read is abandoned after
  * `timeoutMs` even while it still waits for a pooled connection.
  */
 export async function readTableStats(
@@ -48,8 +51,10 @@ export async function readTableStats(
     const open = await sql<{ consumer_group: string; n: number }>`
       select consumer_group, count(*)::float8 as n from ${deadLetters}
       where resolved_at is null group by consumer_group`.execute(trx);
+    const outbox = await readOutboxStats(trx, schema, EXACT_COUNT_LIMIT);
     return {
       processedRows,
+      outbox,
       oldestProcessedAgeSeconds: oldest.rows[0]?.age ?? undefined,
       unresolvedDeadLetters: new Map(open.rows.map((row) => [row.consumer_group, row.n])),
     };

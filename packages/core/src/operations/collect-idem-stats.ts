@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
+import { type OutboxStats, readOutboxStats } from '../store/read-outbox-stats.js';
 import { idemTable } from './idem-table.js';
 import { toOperationError } from './operation-error.js';
 
@@ -41,11 +42,13 @@ export interface IdemStats {
     readonly openByReason: readonly OpenDeadLetterCount[];
     readonly totalBytes: number;
   };
+  /** Outbox rows pending, failed and kept sent; the oldest pending row; held message groups. */
+  readonly outbox: OutboxStats;
 }
 
 /**
  * Counts Idem's rows: processed keys per consumer group with their oldest and newest, open dead
- * letters per reason, and the tables' size on disk. The counts scan the tables: seconds on tens
+ * letters per reason, the outbox's pending and failed rows, and the tables' size on disk. The counts scan the tables: seconds on tens
  * of millions of rows; it only reads, so it blocks nobody.
  */
 export async function collectIdemStats<DB>(
@@ -82,6 +85,7 @@ export async function collectIdemStats<DB>(
       reason: row.reason,
       count: Number(row.count),
     }));
+    const outbox = await readOutboxStats(conn, schema);
     const total = totals.rows[0];
     return {
       schema,
@@ -98,6 +102,7 @@ export async function collectIdemStats<DB>(
         openByReason,
         totalBytes: Number(total?.dead_letter_bytes ?? 0),
       },
+      outbox,
     };
   } catch (error) {
     throw toOperationError(error, schema, `read the statistics of schema ${schema}`);

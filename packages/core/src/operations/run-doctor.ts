@@ -3,6 +3,7 @@ import { idemMigrations } from '#migrations';
 import { toError } from '../errors.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
 import { checkDedupWindow } from './check-dedup-window.js';
+import { checkOutbox } from './check-outbox.js';
 import { formatDuration } from './duration.js';
 import { idemTable } from './idem-table.js';
 import { findMissingRuntimePrivileges } from './runtime-privileges.js';
@@ -17,19 +18,26 @@ export interface DoctorOptions {
   readonly brokerRetentionMs?: number;
   /** Retry horizon for the window check. Default: RocketMQ's 16 default retries. */
   readonly maxRetryHorizonMs?: number;
+  /** A pending outbox row older than this is a warning. Default 10 minutes. */
+  readonly outboxMaxPendingAgeMs?: number;
 }
 
 /** One finding of {@link runDoctor}. */
 export interface DoctorCheck {
   readonly name: string;
   readonly ok: boolean;
+  /**
+   * Not ok, but the database serves consumers: something waits for an operator (failed outbox
+   * rows, an outbox nobody delivers). Warnings do not fail the report.
+   */
+  readonly warning?: boolean;
   /** What was found, with the numbers. */
   readonly detail: string;
   /** What to do, when not ok. */
   readonly fix?: string;
 }
 
-/** What {@link runDoctor} found; `ok` when every check passed. */
+/** What {@link runDoctor} found; `ok` when every check passed or only warned. */
 export interface DoctorReport {
   readonly ok: boolean;
   readonly checks: readonly DoctorCheck[];
@@ -38,7 +46,8 @@ export interface DoctorReport {
 /**
  * Checks what a consumer needs from the database, as the connecting role: Postgres answers,
  * Idem's schema is migrated to this version, the role holds the runtime privileges, and, given
- * the dedup window, that the window is safe and retention keeps up. Never throws for a failed
+ * the dedup window, that the window is safe and retention keeps up; and warns about outbox rows
+ * that failed or wait too long. Never throws for a failed
  * check: each becomes a finding with a fix. Run it with the consumers' own credentials.
  */
 export async function runDoctor<DB>(db: Kysely<DB>, options: DoctorOptions = {}): Promise<DoctorReport> {
@@ -55,8 +64,9 @@ export async function runDoctor<DB>(db: Kysely<DB>, options: DoctorOptions = {})
       checks.push(checkWindow(options, options.dedupWindowMs));
       if (migrated.ok) checks.push(await checkRetention(conn, schema, options.dedupWindowMs));
     }
+    if (migrated.ok) checks.push(await checkOutbox(conn, schema, options.outboxMaxPendingAgeMs));
   }
-  return { ok: checks.every((check) => check.ok), checks };
+  return { ok: checks.every((check) => check.ok || check.warning === true), checks };
 }
 
 async function checkReachable(db: Kysely<unknown>): Promise<DoctorCheck> {

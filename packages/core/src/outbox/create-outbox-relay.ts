@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { createBackoff, sleep } from '../consumer/backoff.js';
 import type { DependencyHealth } from '../consumer/consumer-health.js';
 import { OutageTracker } from '../consumer/outage-tracker.js';
+import { connectionSettingsOf, type DatabaseConnectionSettings } from '../database-connection-settings.js';
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
@@ -24,8 +25,9 @@ export interface OutboxRelayOptions<DB = unknown> {
   readonly logger?: Logger;
   readonly metrics?: OutboxRelayMetrics;
   /**
-   * A direct Postgres connection string for LISTEN (not through PgBouncer in transaction mode):
-   * with it the relay wakes as soon as an outbox row commits; without it, it only polls.
+   * A direct Postgres connection string for LISTEN (not through PgBouncer in transaction mode),
+   * so the relay wakes as soon as an outbox row commits. Default: where `db` connects when it was
+   * built by `createDatabase`; for any other Kysely instance the relay only polls (and logs so once).
    */
   readonly listenConnectionString?: string | undefined;
   /** The slow poll behind LISTEN/NOTIFY and the immediate hand-off. Default 5000 ms. */
@@ -40,7 +42,7 @@ export interface OutboxRelayOptions<DB = unknown> {
 export interface OutboxRelayHealth {
   readonly status: 'idle' | 'running' | 'stopping' | 'stopped';
   readonly database: DependencyHealth;
-  /** True while the LISTEN connection is up (always false without `listenConnectionString`). */
+  /** True while the LISTEN connection is up (always false when the relay only polls). */
   readonly listening: boolean;
   /** Rows confirmed sent since start. */
   readonly sent: number;
@@ -73,7 +75,8 @@ const REMOVAL_BATCH = 1000;
  *
  * @example
  * ```ts
- * const relay = createOutboxRelay({ db, producer, listenConnectionString: process.env.DATABASE_URL });
+ * const db = createDatabase({ connectionString: process.env.DATABASE_URL ?? '' });
+ * const relay = createOutboxRelay({ db, producer }); // LISTENs on db's connection settings
  * await relay.start();
  * process.once('SIGTERM', () => void relay.stop());
  * ```
@@ -104,6 +107,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       options.metrics?.failed(count, permanent);
     },
     groupHeld: (group) => options.metrics?.groupHeld(group),
+    sentLag: (seconds) => options.metrics?.sentLag?.(seconds),
   };
   let status: OutboxRelayHealth['status'] = 'idle';
   let listening = false;
@@ -162,10 +166,16 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
         });
       }
       const loops = [relayLoop()];
-      if (options.listenConnectionString !== undefined) {
+      const connection = listenConnection(options);
+      if (connection === undefined) {
+        logger.info(
+          { ...fields, pollIntervalMs },
+          `outbox relay polls every ${pollIntervalMs} ms and does not LISTEN: give it listenConnectionString, or a db made by createDatabase, to send rows as soon as they commit`,
+        );
+      } else {
         loops.push(
           listenForOutboxRows({
-            connectionString: options.listenConnectionString,
+            connection,
             schema,
             logger,
             signal,
@@ -213,6 +223,12 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       wakeup.wake();
     },
   };
+}
+
+function listenConnection<DB>(options: OutboxRelayOptions<DB>): DatabaseConnectionSettings | undefined {
+  if (options.listenConnectionString !== undefined)
+    return { connectionString: options.listenConnectionString };
+  return connectionSettingsOf(options.db);
 }
 
 function positive(name: string, value: number): number {

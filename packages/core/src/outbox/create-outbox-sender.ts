@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { OutboundMessage } from './outbound-message.js';
-import { derivedKey, insertOutboxRow } from './send-in-transaction.js';
+import { insertOutboxRow } from './send-in-transaction.js';
 
 /** Where a handler's sends belong: its transaction, Idem's schema, the incoming key. */
 export interface OutboxSenderScope {
@@ -24,7 +24,21 @@ export function createOutboxSender<DB>(
     const keys =
       message.keys !== undefined && message.keys.length > 0
         ? message.keys
-        : [derivedKey(scope.idempotencyKey, message.topic, sends)];
+        : [handlerSendKey(scope, message.topic, sends)];
     await insertOutboxRow(trx, message, keys, scope);
   };
+}
+
+/**
+ * The key of a handler's `sequence`th send (from 1) without `keys`:
+ * `<consumerGroup>/<incomingKey>/<topic>/<sequence>`. The group is part of it because each group
+ * processes the same incoming message once: two groups sending to one topic for the same incoming
+ * key are two different messages, and a downstream Idem consumer must not skip the second.
+ */
+export function handlerSendKey(
+  scope: Pick<OutboxSenderScope, 'consumerGroup' | 'idempotencyKey'>,
+  topic: string,
+  sequence: number,
+): string {
+  return `${scope.consumerGroup}/${scope.idempotencyKey}/${topic}/${sequence}`;
 }

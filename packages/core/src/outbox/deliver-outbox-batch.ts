@@ -12,6 +12,11 @@ export interface OutboxRelayMetrics {
   failed(count: number, permanent: boolean): void;
   /** A message group is held behind a row that failed for good. */
   groupHeld(messageGroup: string): void;
+  /**
+   * One row's lag from its write (its transaction's start, close to its commit) to the broker's
+   * confirmation, in seconds; reported once the row is marked sent.
+   */
+  sentLag?(seconds: number): void;
 }
 
 /** What one relay round needs. */
@@ -36,11 +41,15 @@ export async function deliverOutboxBatch(context: OutboxBatchContext): Promise<n
   const { schema, producer, logger, metrics, signal } = context;
   const round = await context.db.transaction().execute(async (trx) => {
     const rows = await claimOutboxRows(trx, schema, context.batchSize);
-    if (rows.length === 0) return { claimed: 0, sent: 0, retried: 0, failed: 0, held: [] };
+    if (rows.length === 0) return { claimed: 0, sent: 0, retried: 0, failed: 0, held: [], lags: [] };
+    const claimedAt = performance.now();
     const outcomes = await producer.send(
       rows.map((row) => row.message),
       { signal },
     );
+    // The row's age by the database's clock at the claim, plus our own time since: no clock skew.
+    const sendSeconds = (performance.now() - claimedAt) / 1000;
+    const lags: number[] = [];
     const sent: { id: string; messageId: string }[] = [];
     let retried = 0;
     let failed = 0;
@@ -54,6 +63,7 @@ export async function deliverOutboxBatch(context: OutboxBatchContext): Promise<n
       };
       if (outcome.status === 'sent') {
         sent.push({ id: row.message.id, messageId: outcome.messageId });
+        lags.push(row.ageSeconds + sendSeconds);
         continue;
       }
       // Stopping: an unconfirmed send is neither a failure of the row nor an attempt.
@@ -80,13 +90,14 @@ export async function deliverOutboxBatch(context: OutboxBatchContext): Promise<n
       }
     }
     await markOutboxRowsSent(trx, schema, sent, context.keepSent);
-    return { claimed: rows.length, sent: sent.length, retried, failed, held };
+    return { claimed: rows.length, sent: sent.length, retried, failed, held, lags };
   });
   // Counted once committed: a round whose COMMIT failed is sent again and counted then.
   if (round.sent > 0) metrics.sent(round.sent);
   if (round.retried > 0) metrics.failed(round.retried, false);
   if (round.failed > 0) metrics.failed(round.failed, true);
   for (const group of round.held) metrics.groupHeld(group);
+  for (const lag of round.lags) metrics.sentLag?.(lag);
   return round.claimed;
 }
 

@@ -3,12 +3,13 @@ import { OUTBOX_CHANNEL } from '#migrations';
 import { createBackoff, sleep } from '../consumer/backoff.js';
 import { OutageTracker } from '../consumer/outage-tracker.js';
 import { raceAbort } from '../consumer/race-abort.js';
+import type { DatabaseConnectionSettings } from '../database-connection-settings.js';
 import type { Logger } from '../logger.js';
 
 /** Options of {@link listenForOutboxRows}. */
 export interface OutboxListenOptions {
   /** A direct session: LISTEN does not work through PgBouncer in transaction mode. */
-  readonly connectionString: string;
+  readonly connection: DatabaseConnectionSettings;
   readonly schema: string;
   readonly logger: Logger;
   /** Called on each notification for `schema`, and after each (re)connect to catch up. */
@@ -29,7 +30,8 @@ export async function listenForOutboxRows(options: OutboxListenOptions): Promise
   const backoff = createBackoff({ initialMs: 200, maxMs: 5000 });
   while (!signal.aborted) {
     const client = new pg.Client({
-      connectionString: options.connectionString,
+      connectionString: options.connection.connectionString,
+      ...(options.connection.ssl === undefined ? {} : { ssl: options.connection.ssl }),
       connectionTimeoutMillis: 5000,
     });
     // An 'error' event without a listener would crash the process; it also ends the session.

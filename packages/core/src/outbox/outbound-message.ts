@@ -7,10 +7,10 @@ export interface OutboundMessage {
   readonly topic: string;
   readonly tag?: string;
   /**
-   * The message keys. When omitted, Idem derives one deterministic key from the incoming
-   * idempotency key, the topic and the send's position in the handler
-   * (`<incomingKey>/<topic>/<n>`), so a downstream Idem consumer keyed on it (the default key)
-   * skips any re-send.
+   * The message keys. When omitted, `ctx.send` derives one deterministic key from the consumer
+   * group, the incoming idempotency key, the topic and the send's position in the handler
+   * (`<consumerGroup>/<incomingKey>/<topic>/<n>`), so a downstream Idem consumer keyed on it (the
+   * default key) skips any re-send; `sendInTransaction` derives `<idempotencyKey>/<topic>/<n>`.
    */
   readonly keys?: readonly string[];
   /** A Buffer is sent as is, a string as UTF-8, any other value as its JSON. */

@@ -5,6 +5,8 @@ import type { ProducerMessage } from '../outbox/outbound-message.js';
 export interface ClaimedOutboxRow {
   readonly message: ProducerMessage;
   readonly attempts: number;
+  /** Seconds since the row was written (its transaction's start), by the database's clock. */
+  readonly ageSeconds: number;
 }
 
 interface ClaimedRecord {
@@ -17,6 +19,7 @@ interface ClaimedRecord {
   message_group: string | null;
   deliver_at: Date | null;
   attempts: number;
+  age_seconds: number;
 }
 
 /**
@@ -32,7 +35,8 @@ export async function claimOutboxRows(
 ): Promise<ClaimedOutboxRow[]> {
   const outbox = sql.table(`${schema}.outbox`);
   const result = await sql<ClaimedRecord>`
-    select o.id, o.topic, o.tag, o.keys, o.body, o.properties, o.message_group, o.deliver_at, o.attempts
+    select o.id, o.topic, o.tag, o.keys, o.body, o.properties, o.message_group, o.deliver_at, o.attempts,
+           extract(epoch from clock_timestamp() - o.created_at)::float8 as age_seconds
     from ${outbox} o
     where o.status = 'pending'
       and o.next_attempt_at <= now()
@@ -44,6 +48,7 @@ export async function claimOutboxRows(
     for update of o skip locked`.execute(trx);
   return result.rows.map((row) => ({
     attempts: row.attempts,
+    ageSeconds: Math.max(0, row.age_seconds),
     message: {
       id: String(row.id),
       topic: row.topic,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -5,10 +6,13 @@ import {
   createConsumerRuntime,
   createDatabase,
   createIdemMetrics,
+  createOutboxRelay,
   createProcessor,
+  sendInTransaction,
 } from '../../src/index.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
+import { RecordingProducer } from '../support/recording-producer.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { hasSample, sampleValue } from './support/prometheus-text.js';
 import { QueueSource } from './support/queue-source.js';
@@ -88,6 +92,75 @@ describe('createIdemMetrics', () => {
     expect(oldest).toBeLessThan(3600);
     expect(sampleValue(text, 'idem_dead_letters_unresolved', { schema, consumer_group: 'billing' })).toBe(1);
     expect(sampleValue(text, 'idem_dedup_window_seconds', { schema })).toBe(WEEK_MS / 1000);
+  });
+
+  it("reads the outbox's pending and failed rows, the oldest pending age and the held groups at scrape", async () => {
+    const { registry, schema } = setup({ cacheMs: 0 });
+    const { db } = database();
+    await db.transaction().execute(async (trx) => {
+      await sendInTransaction(trx, { topic: 'orders', keys: ['a'], body: '1' }, { schema });
+      await sendInTransaction(trx, { topic: 'orders', keys: ['b'], body: '2' }, { schema });
+      await sendInTransaction(
+        trx,
+        { topic: 'refused', keys: ['c'], body: '3', messageGroup: 'g1' },
+        { schema },
+      );
+    });
+    const outbox = sql.table(`${schema}.outbox`);
+    await sql`update ${outbox} set status = 'failed' where topic = 'refused'`.execute(db);
+    await sql`update ${outbox} set created_at = now() - interval '1 hour' where keys = array['a']`.execute(
+      db,
+    );
+
+    const text = await registry.metrics();
+    expect(sampleValue(text, 'idem_outbox_pending_rows', { schema })).toBe(2);
+    expect(sampleValue(text, 'idem_outbox_failed_rows', { schema })).toBe(1);
+    expect(sampleValue(text, 'idem_outbox_held_groups', { schema })).toBe(1);
+    const oldest = sampleValue(text, 'idem_outbox_oldest_pending_age_seconds', { schema });
+    expect(oldest).toBeGreaterThanOrEqual(3600);
+    expect(oldest).toBeLessThan(7200);
+
+    await sql`delete from ${outbox}`.execute(db);
+    const empty = await registry.metrics();
+    expect(sampleValue(empty, 'idem_outbox_pending_rows', { schema })).toBe(0);
+    expect(sampleValue(empty, 'idem_outbox_oldest_pending_age_seconds', { schema })).toBe(0);
+  });
+
+  it("counts a relay's sent rows, its failures by kind and the lag from write to confirmation", async () => {
+    const { registry, metrics, schema } = setup();
+    const { db } = database();
+    const producer = new RecordingProducer();
+    producer.rejectedTopics.add('refused');
+    await db.transaction().execute(async (trx) => {
+      for (const [topic, key] of [
+        ['orders', 'a'],
+        ['orders', 'b'],
+        ['refused', 'c'],
+      ] as const) {
+        await sendInTransaction(trx, { topic, keys: [key], body: key }, { schema });
+      }
+    });
+    const relay = createOutboxRelay({
+      db,
+      schema,
+      producer,
+      metrics: metrics.outboxRelay(schema),
+      pollIntervalMs: 50,
+    });
+    await relay.start();
+    try {
+      await expect.poll(() => relay.health()).toMatchObject({ sent: 2, failures: 1 });
+    } finally {
+      await relay.stop();
+    }
+
+    const text = await registry.metrics();
+    expect(sampleValue(text, 'idem_outbox_sent_total', { schema })).toBe(2);
+    expect(sampleValue(text, 'idem_outbox_send_failures_total', { schema, kind: 'failed' })).toBe(1);
+    expect(sampleValue(text, 'idem_outbox_relay_lag_seconds_count', { schema })).toBe(2);
+    const lag = sampleValue(text, 'idem_outbox_relay_lag_seconds_sum', { schema });
+    expect(lag).toBeGreaterThan(0);
+    expect(lag).toBeLessThan(600);
   });
 
   it('serves table statistics from its cache between scrapes, and reads again once it expired', async () => {

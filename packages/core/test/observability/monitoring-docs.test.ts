@@ -56,6 +56,8 @@ describe('the monitoring docs', () => {
       'IdemAckFailures',
       'IdemCleanupNotRunning',
       'IdemTableStatsUnavailable',
+      'IdemOutboxStuck',
+      'IdemOutboxFailedRows',
     ]);
     for (const rule of all) {
       expect(typeof rule.expr, String(rule.alert)).toBe('string');

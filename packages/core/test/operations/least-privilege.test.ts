@@ -149,7 +149,7 @@ describe('least-privilege runtime role', () => {
         `    fix: as the schema's owner: GRANT DELETE ON ${schema}.processed_messages TO ${role.name};`,
       ]),
     );
-    expect(doctor.stderr).toBe('idem: doctor: 1 of 3 checks failed');
+    expect(doctor.stderr).toBe('idem: doctor: 1 of 4 checks failed');
     await expect(cleanupProcessedMessages(role.db, { schema, dedupWindowMs: 7 * DAY })).rejects.toMatchObject(
       {
         code: 'PERMISSION_DENIED',

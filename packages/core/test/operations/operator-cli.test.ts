@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { advisoryLockKey, createProcessor } from '../../src/index.js';
+import { advisoryLockKey, createProcessor, sendInTransaction } from '../../src/index.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -255,7 +255,31 @@ describe('idem operator CLI', () => {
       expect(text.out[0]).toBe(`Idem in schema "${schema}" at ${url.replace(':idem@', ':***@')}`);
       expect(text.out[1]).toMatch(/^processed keys: 5 \(\d+(\.\d)? kB on disk\), oldest /);
       expect(text.out).toContain('  billing  BODY_DECODE_FAILED: 2');
+      expect(text.out).toContain('outbox: 0 pending, 0 failed, 0 sent and kept');
+      expect(stats.outbox).toMatchObject({ pending: 0, failed: 0, sent: 0, heldGroups: 0 });
       expect(text.stdout).not.toContain(':idem@');
+    });
+
+    it("prints the outbox's pending rows with the oldest one's age, and its failed rows", async () => {
+      const { db, schema, url } = database();
+      await db.transaction().execute(async (trx) => {
+        for (const key of ['a', 'b', 'c']) {
+          await sendInTransaction(trx, { topic: 'orders', keys: [key], body: key }, { schema });
+        }
+      });
+      const outbox = sql.table(`${schema}.outbox`);
+      await sql`update ${outbox} set created_at = now() - interval '90 minutes' where keys = array['a']`.execute(
+        db,
+      );
+      await sql`update ${outbox} set status = 'failed' where keys = array['c']`.execute(db);
+
+      const json = JSON.parse((await idem(['stats', '--json', '--schema', schema], url)).stdout);
+      expect(json.outbox).toMatchObject({ pending: 2, failed: 1, sent: 0, heldGroups: 0 });
+      expect(json.outbox.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(5400);
+      const text = await idem(['stats', '--schema', schema], url);
+      expect(text.out.at(-1)).toMatch(
+        /^outbox: 2 pending \(oldest \d{4}-\d\d-\d\dT[\d:.]+Z, 1h 30m( \d+s)? old\), 1 failed, 0 sent and kept$/,
+      );
     });
   });
 
@@ -263,8 +287,17 @@ describe('idem operator CLI', () => {
     it('passes every check for a migrated schema with a safe window, as the owner', async () => {
       const { schema, url } = database();
       const run = await idem(['doctor', '--dedup-window', '7d', '--schema', schema], url);
-      expect(run.out.slice(1).map((line) => line.slice(0, 2))).toEqual(['✓ ', '✓ ', '✓ ', '✓ ', '✓ ', 'Al']);
-      expect(run.out.at(-1)).toBe('All 5 checks passed.');
+      expect(run.out.slice(1).map((line) => line.slice(0, 2))).toEqual([
+        '✓ ',
+        '✓ ',
+        '✓ ',
+        '✓ ',
+        '✓ ',
+        '✓ ',
+        'Al',
+      ]);
+      expect(run.out).toContain('✓ outbox delivering: no pending row, 0 failed');
+      expect(run.out.at(-1)).toBe('All 6 checks passed.');
       expect(run.code).toBe(0);
       expect(run.stdout).not.toContain(':idem@');
     });
@@ -287,7 +320,45 @@ describe('idem operator CLI', () => {
           '    fix: start retention (startRetention) in the consumers, or schedule `idem cleanup --older-than 2d`',
         ]),
       );
-      expect(run.stderr).toBe('idem: doctor: 2 of 5 checks failed');
+      expect(run.stderr).toBe('idem: doctor: 2 of 6 checks failed');
+    });
+
+    it('warns, without failing, on an outbox row that failed for good or a pending row older than the limit', async () => {
+      const { db, schema, url } = database();
+      await db.transaction().execute(async (trx) => {
+        await sendInTransaction(trx, { topic: 'orders', keys: ['a'], body: '1' }, { schema });
+        await sendInTransaction(
+          trx,
+          { topic: 'nope', keys: ['b'], body: '2', messageGroup: 'g1' },
+          { schema },
+        );
+      });
+      const outbox = sql.table(`${schema}.outbox`);
+      await sql`update ${outbox} set created_at = now() - interval '2 hours' where topic = 'orders'`.execute(
+        db,
+      );
+
+      const old = await idem(['doctor', '--schema', schema, '--outbox-max-age', '1h'], url);
+      expect(old.out).toContain(
+        '! outbox delivering: 2 pending (the oldest 2h old), 0 failed: older than 1h',
+      );
+      expect(old.out).toContain(
+        '    fix: run an outbox relay on this schema (or give the consumers a producer), and check that its producer reaches the broker (its log says so once per outage)',
+      );
+      expect(old.out.at(-1)).toBe('No check failed; 1 warning(s) to look at.');
+      expect(old.code).toBe(0);
+
+      await sql`update ${outbox} set status = 'failed', last_error = 'MESSAGE_REJECTED: no topic' where topic = 'nope'`.execute(
+        db,
+      );
+      const failed = await idem(['doctor', '--schema', schema], url);
+      expect(failed.out).toEqual(
+        expect.arrayContaining([
+          '! outbox delivering: 1 pending (the oldest 2h old), 1 failed, 1 message group(s) held',
+          expect.stringMatching(/^ {4}fix: read the reasons with `idem outbox list --status failed/),
+        ]),
+      );
+      expect(failed.code).toBe(0);
     });
 
     it('fails with the fix on a schema that was never migrated', async () => {

@@ -37,7 +37,7 @@ describe('a consumer with an outbox', () => {
     await expect.poll(() => source.acked).toEqual([message.messageId]);
     await expect
       .poll(() => producer.confirmed.map((sent) => sent.keys[0]))
-      .toEqual(['o-1/order-events/1', 'o-1/order-events/2', 'o-1/audit/3']);
+      .toEqual(['billing/o-1/order-events/1', 'billing/o-1/order-events/2', 'billing/o-1/audit/3']);
     await expect.poll(async () => (await outboxRows(database())).length).toBe(0);
     await runtime.stop();
     expect(producer.stopped).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOutboxRelay, createProcessor, IdemError, type OutboxRelay } from '../../src/index.js';
+import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { outboxRows } from '../support/outbox-rows.js';
 import { RecordingProducer } from '../support/recording-producer.js';
@@ -44,7 +45,7 @@ describe('ctx.send', () => {
     await processor.dispatch(inboundMessage({ keys: ['o-2'], json: { orderId: 'o-2', amount: 1 } }));
     await startRelay();
     await expect.poll(() => producer.confirmed.length).toBe(3);
-    expect(producer.confirmed.every((message) => message.keys[0]?.startsWith('o-2/'))).toBe(true);
+    expect(producer.confirmed.every((message) => message.keys[0]?.startsWith('billing/o-2/'))).toBe(true);
     await stopAll();
   });
 
@@ -61,14 +62,14 @@ describe('ctx.send', () => {
     await expect.poll(async () => (await outboxRows(database())).length).toBe(0);
 
     const keys = producer.confirmed.map((sent) => sent.keys.join(','));
-    expect(keys.filter((key) => key.startsWith('o-1/'))).toHaveLength(3);
+    expect(keys.filter((key) => key.startsWith('billing/o-1/'))).toHaveLength(3);
     expect(new Set(keys).size).toBe(6);
     expect(JSON.parse(producer.confirmed[0]?.body.toString() ?? '')).toEqual({ orderId: 'o-1', amount: 1 });
     expect(producer.confirmed[2]?.body.toString()).toBe('order o-1');
     await stopAll();
   });
 
-  it('derives keys from the incoming key, the topic and the position of the send, the same on every attempt', async () => {
+  it('derives keys from the consumer group, the incoming key, the topic and the position of the send, the same on every attempt', async () => {
     const { processor, handlers } = setup();
     handlers.failing.add('o-1');
     const message = inboundMessage({ keys: ['o-1'], json: { orderId: 'o-1', amount: 1 } });
@@ -79,14 +80,41 @@ describe('ctx.send', () => {
 
     const rows = await outboxRows(database());
     expect(rows.map((row) => [row.topic, row.keys, row.source_key, row.consumer_group])).toEqual([
-      ['order-events', ['o-1/order-events/1'], 'o-1', 'billing'],
-      ['order-events', ['o-1/order-events/2'], 'o-1', 'billing'],
-      ['audit', ['o-1/audit/3'], 'o-1', 'billing'],
-      ['order-events', ['o-2/order-events/1'], 'o-2', 'billing'],
-      ['order-events', ['o-2/order-events/2'], 'o-2', 'billing'],
-      ['audit', ['o-2/audit/3'], 'o-2', 'billing'],
+      ['order-events', ['billing/o-1/order-events/1'], 'o-1', 'billing'],
+      ['order-events', ['billing/o-1/order-events/2'], 'o-1', 'billing'],
+      ['audit', ['billing/o-1/audit/3'], 'o-1', 'billing'],
+      ['order-events', ['billing/o-2/order-events/1'], 'o-2', 'billing'],
+      ['order-events', ['billing/o-2/order-events/2'], 'o-2', 'billing'],
+      ['audit', ['billing/o-2/audit/3'], 'o-2', 'billing'],
     ]);
     expect(new Set(rows.map((row) => row.keys[0])).size).toBe(rows.length);
+  });
+
+  it('derives different keys for two consumer groups sending for the same incoming key, so downstream processes both', async () => {
+    const { db, schema } = database();
+    const groups = ['billing', 'shipping'].map((consumerGroup) =>
+      createProcessor({ db, schema, handlers: [new SendingHandlers()], consumerGroup }),
+    );
+    const incoming = inboundMessage({ keys: ['o-1'], json: { orderId: 'o-1', amount: 1 } });
+    for (const processor of groups) expect((await processor.dispatch(incoming)).outcome).toBe('processed');
+
+    const rows = (await outboxRows(database())).filter((row) => row.topic === 'audit');
+    expect(rows.map((row) => row.keys)).toEqual([['billing/o-1/audit/3'], ['shipping/o-1/audit/3']]);
+    // A downstream Idem consumer keys on the first message key by default: both are new to it.
+    const downstream = createProcessor({
+      db,
+      schema,
+      handlers: [new OrderHandlers()],
+      consumerGroup: 'audit-log',
+    });
+    const outcomes = [];
+    for (const row of rows)
+      outcomes.push((await downstream.dispatch(inboundMessage({ keys: row.keys }))).outcome);
+    expect(outcomes).toEqual(['processed', 'processed']);
+    expect((await database().effects()).map((effect) => effect.key)).toEqual([
+      'billing/o-1/audit/3',
+      'shipping/o-1/audit/3',
+    ]);
   });
 
   it("removes only the failed message's rows in batch mode", async () => {

@@ -2,11 +2,13 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  createDatabase,
   createOutboxRelay,
   type OutboxRelay,
   type OutboxRelayOptions,
   type ProducerMessage,
   sendInTransaction,
+  silentLogger,
 } from '../../src/index.js';
 import { outboxRows } from '../support/outbox-rows.js';
 import { RecordingProducer } from '../support/recording-producer.js';
@@ -219,6 +221,35 @@ describe('createOutboxRelay', () => {
     });
 
     await expect.poll(() => producer.confirmed.map((message) => message.keys[0])).toEqual(['o-1']);
+  });
+
+  it('LISTENs by default over a db made by createDatabase: a row committed elsewhere goes out long before the poll', async () => {
+    const { db, schema, url } = database();
+    const ownDb = createDatabase<unknown>({ connectionString: url, maxConnections: 2 });
+    try {
+      const producer = new RecordingProducer();
+      const relay = await startRelay(producer, { db: ownDb, pollIntervalMs: 60_000 });
+      await expect.poll(() => relay.health().listening).toBe(true);
+      await expect.poll(() => relay.health().database.since).toBeInstanceOf(Date);
+
+      // Committed through the test's own pool: nothing calls wake(), only NOTIFY can tell the relay.
+      await db.transaction().execute(async (trx) => {
+        await sendInTransaction(trx, { topic: 'orders', keys: ['o-1'], body: '{}' }, { schema });
+      });
+
+      await expect.poll(() => producer.confirmed.map((message) => message.keys[0])).toEqual(['o-1']);
+      await relay.stop();
+    } finally {
+      await ownDb.destroy();
+    }
+  });
+
+  it('only polls over a Kysely instance it cannot open a connection for, and says so once', async () => {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, info: (_fields: object, message: string) => void lines.push(message) };
+    const relay = await startRelay(new RecordingProducer(), { logger });
+    expect(relay.health().listening).toBe(false);
+    expect(lines.filter((line) => line.includes('does not LISTEN'))).toHaveLength(1);
   });
 
   it('starts and stops its producer, and leaves nothing running after stop()', async () => {
