@@ -1,6 +1,7 @@
 import type { BenchConfig } from './bench-config.js';
 import { type BenchMode, rowLabel, type ThroughputRow } from './bench-row.js';
 import type { MachineDescription } from './describe-machine.js';
+import { formatOutboxReport, type OutboxComparison } from './outbox-report.js';
 import type { RetentionReport } from './retention-run.js';
 import type { RssReport } from './rss-run.js';
 
@@ -27,6 +28,8 @@ export interface BenchReport {
   readonly config: Omit<BenchConfig, 'outputPath'>;
   readonly rows: readonly ThroughputRow[];
   readonly comparisons: readonly Comparison[];
+  /** The outbox rows against Idem's rows without the send. */
+  readonly outbox: readonly OutboxComparison[];
   readonly rss: RssReport;
   readonly retention: RetentionReport;
 }
@@ -107,6 +110,8 @@ export function formatReport(report: BenchReport): string {
     '',
     line(header),
     ...body.map(line),
+    '',
+    formatOutboxReport(report.outbox),
     '',
     `RSS over ${rss.messages} messages through dispatchBatch (no broker, ${n(rss.messagesPerSecond)} msg/s): start ${n(rss.startMiB)} MiB, middle ${n(rss.middleMiB)} MiB, end ${n(rss.endMiB)} MiB, max ${n(rss.maxMiB)} MiB (second half ${rss.growthSecondHalfMiB >= 0 ? '+' : ''}${n(rss.growthSecondHalfMiB, 1)} MiB)`,
     `Retention: ${retention.expiredRows} expired keys (generated in ${n(retention.generateSeconds, 1)} s); idem single c=16 ${n(retention.withoutCleanup.messagesPerSecond)} msg/s without cleanup, ${n(retention.withCleanup.messagesPerSecond)} msg/s while cleanup deleted ${retention.deletedDuringRow} keys at ${n(retention.deletedPerSecond)} keys/s (ratio ${n(retention.ratio, 2)})`,

@@ -1,7 +1,10 @@
 import type { LatencySummary } from './latency.js';
 
-/** Who wrote the effect: Idem, the consumer without Idem, or pg alone with no broker. */
-export type BenchSubject = 'idem' | 'baseline' | 'pg';
+/**
+ * Who wrote the effect: Idem, Idem whose handler also sends a message through the outbox, the
+ * consumer without Idem, or pg alone with no broker.
+ */
+export type BenchSubject = 'idem' | 'outbox' | 'baseline' | 'pg';
 
 /** One transaction per message, or one per received batch. */
 export type BenchMode = 'single' | 'batch';

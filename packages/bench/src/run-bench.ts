@@ -17,7 +17,9 @@ import { createBenchDatabase, prepareBenchDatabase } from './bench-database.js';
 import { type BenchReport, compare, formatReport } from './bench-report.js';
 import { type BenchMode, type RowPlan, rowLabel, type ThroughputRow } from './bench-row.js';
 import { describeMachine } from './describe-machine.js';
+import { measureIdemOutbox } from './idem-outbox-row.js';
 import { measureIdemTcp } from './idem-tcp-row.js';
+import { compareOutbox } from './outbox-report.js';
 import { measurePgFloor } from './pg-floor-row.js';
 import { measureRetention } from './retention-run.js';
 import { measureRss } from './rss-run.js';
@@ -51,13 +53,14 @@ try {
       `${row.subject.padEnd(8)} ${rowLabel(row).padEnd(11)} ${row.messagesPerSecond.toFixed(0).padStart(6)} msg/s`,
     );
   };
-  // The three subjects of one mode and parallelism run back to back, so a slow phase of a
-  // shared machine touches all three rather than one.
+  // The subjects of one mode and parallelism run back to back, so a slow phase of a shared
+  // machine touches all of them rather than one; the outbox row right after Idem's, its pair.
   for (const rowPlan of plans) {
     const id = `${rowPlan.mode}-${rowPlan.parallelism}`;
     note(await measurePgFloor(db, pool, `pg-${id}`, rowPlan));
     note(await measureBaselineTcp(db, pool, peer, `baseline-${id}`, rowPlan));
     note(await measureIdemTcp(db, peer, `idem-${id}`, rowPlan));
+    note(await measureIdemOutbox(db, peer, `outbox-${id}`, rowPlan));
   }
   say(`RSS run: ${config.rssMessages} messages through dispatchBatch`);
   const rss = await measureRss(db, config.rssMessages);
@@ -76,6 +79,7 @@ try {
     config: reported,
     rows,
     comparisons: compare(rows),
+    outbox: compareOutbox(rows),
     rss,
     retention,
   };

@@ -56,7 +56,7 @@ describe('pnpm bench', () => {
       ...[1, 4, 16].map((parallelism) => ({ mode: 'single', parallelism })),
       ...[16, 32, 64].map((parallelism) => ({ mode: 'batch', parallelism })),
     ];
-    for (const subject of ['idem', 'baseline', 'pg'] as const) {
+    for (const subject of ['idem', 'outbox', 'baseline', 'pg'] as const) {
       for (const { mode, parallelism } of expected) {
         const row = report.rows.find(
           (r) => r.subject === subject && r.mode === mode && r.parallelism === parallelism,
@@ -75,6 +75,15 @@ describe('pnpm bench', () => {
       expect(Number.isFinite(comparison.addedLatencyP50Ms)).toBe(true);
       expect(Number.isFinite(comparison.addedLatencyP99Ms)).toBe(true);
     }
+    expect(report.outbox.map(({ mode, parallelism }) => ({ mode, parallelism }))).toEqual(expected);
+    for (const outbox of report.outbox) {
+      expect(outbox.outboxVsIdem).toBeGreaterThan(0);
+      expect(outbox.commitToAck.p50Ms).toBeGreaterThan(0);
+      expect(outbox.commitToAck.p99Ms).toBeGreaterThanOrEqual(outbox.commitToAck.p50Ms);
+      expect(outbox.backlog.samples).toBeGreaterThan(0);
+      expect(typeof outbox.backlog.keepsUp).toBe('boolean');
+    }
+    expect(stdout).toContain('relay keeps up');
     expect(report.rss.messages).toBe(2000);
     for (const mib of [report.rss.startMiB, report.rss.middleMiB, report.rss.endMiB, report.rss.maxMiB]) {
       expect(mib).toBeGreaterThan(0);
