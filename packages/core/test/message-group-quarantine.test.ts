@@ -96,7 +96,8 @@ describe('FIFO message group quarantine', () => {
   it('quarantines the group again when the cause fails again on release, parking the rest again', async () => {
     const { db, schema, handlers, processor } = setup();
     handlers.failNext = 100;
-    const maxed = { deliveryAttempt: 16 };
+    // The last delivery RocketMQ makes (1 + 16 retries): the default maxAttempts.
+    const maxed = { deliveryAttempt: 17 };
     await processor.dispatch(cartEvent('cart-a', 1, maxed));
     await processor.dispatch(cartEvent('cart-a', 2));
     const report = await releaseMessageGroup(processor, db, 'cart-a');
