@@ -120,6 +120,38 @@ describe('startBlackholeProxy', () => {
     expect(during.received()).toBe('');
   });
 
+  it('hides the server closing a dead connection from its client', async () => {
+    const serverSockets: Socket[] = [];
+    let serverClosed = 0;
+    const server = createServer((socket) => {
+      serverSockets.push(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        serverClosed += 1;
+      });
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+    const proxy = await startBlackholeProxy({ target: `127.0.0.1:${address.port}` });
+    cleanups.push(() => proxy.stop());
+    const a = await client(proxy);
+    cleanups.push(() => void a.socket.destroy());
+    a.socket.write('x');
+    await expect.poll(a.received).toBe('x');
+    proxy.blackhole({ starved: 'stay-dead' });
+    for (const socket of serverSockets) socket.destroy();
+    await expect.poll(() => serverClosed).toBe(1);
+    proxy.pass();
+    const b = await client(proxy);
+    cleanups.push(() => void b.socket.destroy());
+    b.socket.write('y');
+    await expect.poll(b.received).toBe('y');
+    expect(a.closed()).toBe(false);
+  });
+
   it('forgets a connection the client closed', async () => {
     const proxy = await setUp();
     const a = await client(proxy);

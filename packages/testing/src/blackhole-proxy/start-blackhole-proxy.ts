@@ -59,6 +59,7 @@ interface Link {
   readonly upstream: Socket | undefined;
   starved: boolean;
   dead: boolean;
+  upstreamClosed: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost)$/;
@@ -112,7 +113,7 @@ export async function startBlackholeProxy(options: BlackholeProxyOptions): Promi
     // A connection made during a stay-dead fault never reaches the server.
     const upstream =
       mode === 'blackhole' && starvedPolicy === 'stay-dead' ? undefined : connect(targetPort, targetHost);
-    const link: Link = { client, upstream, starved: false, dead: false };
+    const link: Link = { client, upstream, starved: false, dead: false, upstreamClosed: false };
     links.add(link);
     const close = (): void => {
       links.delete(link);
@@ -120,7 +121,13 @@ export async function startBlackholeProxy(options: BlackholeProxyOptions): Promi
       upstream?.destroy();
     };
     client.on('error', close).on('close', close);
-    upstream?.on('error', close).on('close', close);
+    // The server's FIN or RST crosses a silent network no more than data does: a dead link's
+    // client never learns of it, a starved one only once the fault ends.
+    const upstreamClosed = (): void => {
+      link.upstreamClosed = true;
+      if (!link.starved) close();
+    };
+    upstream?.on('error', upstreamClosed).on('close', upstreamClosed);
     if (upstream !== undefined) {
       forward(client, upstream, link);
       forward(upstream, client, link);
@@ -157,6 +164,10 @@ export async function startBlackholeProxy(options: BlackholeProxyOptions): Promi
       for (const link of links) {
         if (link.dead || !link.starved) continue;
         link.starved = false;
+        if (link.upstreamClosed) {
+          link.client.destroy();
+          continue;
+        }
         link.client.resume();
         link.upstream?.resume();
       }
@@ -189,7 +200,7 @@ function forward(from: Socket, to: Socket, link: Link): void {
     }
   });
   from.on('end', () => {
-    if (!link.dead) to.end();
+    if (!link.starved && !link.dead) to.end();
   });
 }
 
