@@ -1,12 +1,8 @@
 import { createRequire } from 'node:module';
-import type {
-  Call,
-  Channel,
-  ChannelCredentials,
-  ChannelOptions,
-  ConnectivityState,
-  Deadline,
-} from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, Deadline } from '@grpc/grpc-js';
+// The Channel interface (the package root exports only its implementation class).
+import type { Channel } from '@grpc/grpc-js/build/src/channel.js';
+import type { ConnectivityState } from '@grpc/grpc-js/build/src/connectivity-state.js';
 
 // The grpc-js that rocketmq-client-nodejs loads (pnpm links the same copy for both).
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
@@ -46,7 +42,7 @@ export class RenewableChannel implements Channel {
     host: string | null | undefined,
     parentCall: Parameters<Channel['createCall']>[3],
     propagateFlags: number | null | undefined,
-  ): Call {
+  ): ReturnType<Channel['createCall']> {
     return this.#current.createCall(method, deadline, host, parentCall, propagateFlags);
   }
 
