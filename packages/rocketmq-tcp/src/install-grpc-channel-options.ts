@@ -20,9 +20,6 @@ export const GRPC_CHANNEL_OPTIONS: ChannelOptions = {
   // which kept consumers waiting up to 12 s after a 30 s restart).
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 500,
-  // Each channel gets its own subchannels, so a renewed channel opens new sockets instead of
-  // sharing the hung attempt from the process-wide pool.
-  'grpc.use_local_subchannel_pool': 1,
 };
 
 /** A connection attempt that has not completed its HTTP/2 handshake by then is given up. */

@@ -7,12 +7,18 @@ import type { ConnectivityState } from '@grpc/grpc-js/build/src/connectivity-sta
 // The grpc-js that rocketmq-client-nodejs loads (pnpm links the same copy for both).
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
 
+// grpc-js shares subchannels (and so sockets) process-wide between channels of equal target and
+// options. Channels opened after a renewal carry the next generation in their options: they
+// share new subchannels, never the hung one, and channels of one generation still share.
+const GENERATION_OPTION = 'idem.channel_generation';
+let generation = 0;
+
 /**
  * A gRPC channel that replaces itself when a connection attempt hangs. grpc-js 1.14 has no
  * connect timeout: a TCP connection that is accepted and then answers nothing (a NAT entry or
  * load balancer that dropped it, a host gone mid-upgrade) keeps the channel CONNECTING forever,
  * queued calls end at their deadlines and no new connection is ever tried. After
- * `connectTimeoutMs` in CONNECTING, a fresh channel (its own subchannels, so its own sockets)
+ * `connectTimeoutMs` in CONNECTING, a fresh channel (new subchannels, so new sockets)
  * takes over and the old one is closed, which fails its queued calls at once with UNAVAILABLE:
  * their callers retry on the new one.
  */
@@ -73,7 +79,10 @@ export class RenewableChannel implements Channel {
   }
 
   #open(): Channel {
-    const channel = new grpc.Channel(this.target, this.credentials, this.options);
+    const channel = new grpc.Channel(this.target, this.credentials, {
+      ...this.options,
+      [GENERATION_OPTION]: generation,
+    });
     this.#watch(channel);
     return channel;
   }
@@ -99,6 +108,7 @@ export class RenewableChannel implements Channel {
     if (this.#closed || stuck !== this.#current) return;
     if (stuck.getConnectivityState(false) !== grpc.connectivityState.CONNECTING) return;
     this.#renewals += 1;
+    generation += 1;
     this.#current = this.#open();
     stuck.close();
   }
