@@ -139,17 +139,24 @@ export interface MqHttpClientSettings {
  * so requests in flight could never be cut off and `stop()` would wait for the long poll. With
  * its own agent, {@link MqHttpClient.close} destroys every connection at once and the process
  * can exit. Answers with an error status and no XML become {@link UnexpectedAnswerError}.
+ *
+ * A request that times out may have met a connection that a failing network silently dropped
+ * (no FIN, no RST); its idle siblings in the pool are likely dead too, and the next request
+ * would take one of them and wait out another timeout. So a timeout replaces the agent: every
+ * connection it held is destroyed (requests still on them fail and are retried) and the next
+ * request opens a new one.
  */
 export class MqHttpClient {
-  readonly #agent: HttpAgent;
+  #agent: HttpAgent;
+  #closed = false;
+  readonly #https: boolean;
   readonly #client: SdkClient;
 
   constructor(settings: MqHttpClientSettings) {
-    const agent = settings.endpoint.startsWith('https:')
-      ? new HttpsAgent({ keepAlive: true })
-      : new HttpAgent({ keepAlive: true });
-    this.#agent = agent;
+    this.#https = settings.endpoint.startsWith('https:');
+    this.#agent = this.#newAgent();
     const { consumeMarginMs, publishTimeoutMs } = settings;
+    const owner = this;
 
     class AgentBoundClient extends sdk.MQClient {
       override async request(
@@ -165,11 +172,18 @@ export class MqHttpClient {
             : method === 'POST'
               ? (options.timeout ?? publishTimeoutMs)
               : options.timeout;
-        const response = await super.request(method, resource, type, body, {
-          ...options,
-          agent,
-          ...(timeout === undefined ? {} : { timeout }),
-        });
+        const agent = owner.#agent;
+        let response: SdkResponse<unknown>;
+        try {
+          response = await super.request(method, resource, type, body, {
+            ...options,
+            agent,
+            ...(timeout === undefined ? {} : { timeout }),
+          });
+        } catch (error) {
+          if (isTimeout(error)) owner.#renewAgent(agent);
+          throw error;
+        }
         if (response.code >= 300 && response.body === undefined) {
           throw new UnexpectedAnswerError(response.code, response.requestId, method);
         }
@@ -201,8 +215,27 @@ export class MqHttpClient {
 
   /** Destroys every connection, in flight or idle; requests in flight reject. */
   close(): void {
+    this.#closed = true;
     this.#agent.destroy();
   }
+
+  #newAgent(): HttpAgent {
+    return this.#https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  /** Replaces `timedOut` (once, however many of its requests time out) by a fresh agent. */
+  #renewAgent(timedOut: HttpAgent): void {
+    if (this.#closed || this.#agent !== timedOut) return;
+    this.#agent = this.#newAgent();
+    timedOut.destroy();
+  }
+}
+
+/** httpx's `RequestTimeoutError` (ConnectTimeout, ReadTimeout) or a socket's own timeout. */
+function isTimeout(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'RequestTimeoutError' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT';
 }
 
 function consumeTimeoutMs(resource: string, marginMs: number): number {

@@ -8,7 +8,10 @@ import { bodyMatchesDigest, toInboundMessage } from './to-inbound-message.js';
 export const MAX_MESSAGES_PER_REQUEST = 16;
 
 // A consume is abandoned this long after its long poll should have ended (see MqHttpClient).
-const CONSUME_MARGIN_MS = 5000;
+const CONSUME_MARGIN_MS = 3000;
+// Long poll while the endpoint is failing: a consume sent on a connection that is dead without
+// a word (it was opened while the network dropped packets) then costs seconds, not a full poll.
+const FAILING_WAIT_SECONDS = 1;
 // Ack requests in flight per topic; acks beyond share the next request.
 const ACK_REQUESTS_IN_FLIGHT = 4;
 const RECEIPT_HANDLE_ERROR = 'ReceiptHandleError';
@@ -59,6 +62,8 @@ export class RocketMQHttpSource implements MessageSource<HttpReceipt> {
   #client: MqHttpClient | undefined;
   #consumers: TopicConsumer[] = [];
   #next = 0;
+  /** The last consume failed in transit: poll briefly until one gets through. */
+  #failing = false;
   /** Messages the start-up check received; handed out by the first receives. */
   #prefetched: ReceivedMessage<HttpReceipt>[] = [];
 
@@ -157,15 +162,18 @@ export class RocketMQHttpSource implements MessageSource<HttpReceipt> {
   ): Promise<ReceivedMessage<HttpReceipt>[]> {
     let messages: SdkMessage[];
     try {
+      const wait = this.#failing ? Math.min(waitSeconds, FAILING_WAIT_SECONDS) : waitSeconds;
       const response = this.#settings.ordered
-        ? await consumer.sdk.consumeMessageOrderly(count, waitSeconds)
-        : await consumer.sdk.consumeMessage(count, waitSeconds);
+        ? await consumer.sdk.consumeMessageOrderly(count, wait)
+        : await consumer.sdk.consumeMessage(count, wait);
       messages = response.body;
     } catch (error) {
       const failure = classifySdkError(error, this.#redact);
+      this.#failing = failure.kind === 'unavailable';
       if (failure.kind === 'empty') return [];
       throw this.#operationError('consume from', consumer.topic, failure);
     }
+    this.#failing = false;
     // The SDK hands over whatever the XML held; anything but a list is an answer it misread.
     if (!Array.isArray(messages)) {
       throw this.#operationError('consume from', consumer.topic, {

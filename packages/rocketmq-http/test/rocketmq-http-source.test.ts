@@ -1,6 +1,6 @@
 import { IdemError, silentLogger } from '@idem/core';
-import type { MqHttpPeer } from '@idem/testing';
-import { startMqHttpPeer } from '@idem/testing';
+import type { BlackholeProxy, MqHttpPeer } from '@idem/testing';
+import { startBlackholeProxy, startMqHttpPeer } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HttpReceipt, RocketMQHttpSource } from '../src/index.js';
 
@@ -9,17 +9,25 @@ const GROUP = 'GID_source';
 describe('RocketMQHttpSource with the real SDK', () => {
   let peer: MqHttpPeer | undefined;
   let source: RocketMQHttpSource | undefined;
+  let proxy: BlackholeProxy | undefined;
   afterEach(async () => {
     await source?.close();
+    await proxy?.stop();
     await peer?.stop();
+    proxy = undefined;
     source = undefined;
     peer = undefined;
   });
 
-  async function startSource(): Promise<{ peer: MqHttpPeer; source: RocketMQHttpSource }> {
+  async function startSource(
+    options: { throughProxy?: boolean } = {},
+  ): Promise<{ peer: MqHttpPeer; source: RocketMQHttpSource }> {
     peer = await startMqHttpPeer({ invisibleTimeMs: 30_000 });
+    if (options.throughProxy === true) {
+      proxy = await startBlackholeProxy({ target: new URL(peer.endpoint).host });
+    }
     source = new RocketMQHttpSource({
-      endpoint: peer.endpoint,
+      endpoint: proxy === undefined ? peer.endpoint : `http://${proxy.endpoints}`,
       accessKeyId: peer.accessKeyId,
       accessKeySecret: peer.accessKeySecret,
       securityToken: undefined,
@@ -95,7 +103,7 @@ describe('RocketMQHttpSource with the real SDK', () => {
     },
   );
 
-  it('gives up on a hanging consume after its long poll plus 5 s, and on a hanging ack after 3 s', async () => {
+  it('gives up on a hanging ack after 3 s, and cuts the hanging consume with it: a timeout replaces every connection', async () => {
     const { peer, source } = await startSource();
     peer.publish({ topic: 'orders', body: 'a', keys: 'order-1' });
     const receipt = await receiveOne(source);
@@ -106,10 +114,28 @@ describe('RocketMQHttpSource with the real SDK', () => {
       rejection(source.ack([receipt])),
     ]);
     expect(consumeFailure.code).toBe('BROKER_UNAVAILABLE');
-    expect(consumeFailure.message).toMatch(/RequestTimeoutError/);
+    // The ack's timeout came first (3 s, before the poll's 1 s + 3 s) and destroyed the agent.
+    expect(consumeFailure.message).toMatch(/ECONNRESET: socket hang up/);
     expect(ackFailure.code).toBe('BROKER_UNAVAILABLE');
     expect(ackFailure.message).toMatch(/RequestTimeoutError/);
     expect(peer.stats().failedRequests.hang).toBe(2);
     await outage.end();
+  });
+
+  it('opens new connections after a timeout instead of reusing keep-alive sockets that went silent with it', async () => {
+    const { peer, source } = await startSource({ throughProxy: true });
+    if (proxy === undefined) throw new Error('no proxy');
+    peer.publish({ topic: 'orders', body: 'a', keys: 'order-1' });
+    const receipt = await receiveOne(source);
+    // A long poll and an ack at once leave two keep-alive sockets in the pool.
+    await Promise.all([source.receive(16, new AbortController().signal), source.ack([receipt])]);
+    proxy.blackhole({ starved: 'stay-dead' });
+    const failure = await rejection(source.receive(16, new AbortController().signal));
+    expect(failure.message).toMatch(/RequestTimeoutError/);
+    proxy.pass();
+    peer.publish({ topic: 'orders', body: 'b', keys: 'order-2' });
+    // Without a fresh agent this consume would take the other socket, dead since the fault.
+    const [received] = await source.receive(16, new AbortController().signal);
+    expect(received?.message.keys).toEqual(['order-2']);
   });
 });

@@ -3,6 +3,7 @@ import { Message, Producer } from 'rocketmq-client-nodejs';
 import { classifyTcpSendError } from './classify-tcp-send-error.js';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
+import { installGrpcChannelOptions } from './install-grpc-channel-options.js';
 
 /** What the TCP producer transport needs, resolved from {@link TcpProducerOptions}. */
 export interface RocketMQTcpProducerSettings {
@@ -38,6 +39,7 @@ export class RocketMQTcpProducerTransport implements ProducerTransport {
   async start(): Promise<void> {
     if (this.#producer !== undefined) return;
     guardTelemetryStreams();
+    installGrpcChannelOptions();
     const { settings } = this;
     const producer = new Producer({
       endpoints: settings.endpoints,

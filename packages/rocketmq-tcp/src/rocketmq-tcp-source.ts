@@ -2,6 +2,7 @@ import { IdemError, type Logger, type MessageSource, type ReceivedMessage, raceT
 import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
+import { installGrpcChannelOptions } from './install-grpc-channel-options.js';
 import { receiveUntilAborted } from './receive-until-aborted.js';
 import { startupFailureReason } from './startup-failure-reason.js';
 import { toInboundMessage } from './to-inbound-message.js';
@@ -42,6 +43,7 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
 
   async start(): Promise<void> {
     guardTelemetryStreams();
+    installGrpcChannelOptions();
     const { settings } = this;
     const consumer = new SimpleConsumer({
       endpoints: settings.endpoints,

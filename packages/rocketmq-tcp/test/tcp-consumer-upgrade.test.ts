@@ -34,6 +34,7 @@ describe.each(BACKENDS)('createTcpConsumer through broker upgrades on the %s', (
     };
     await publish(messages);
     const startedAt = Date.now();
+    const settledAt: number[] = [];
     let received = 0;
     let redelivered = 0;
     const consumer = await start({
@@ -42,14 +43,17 @@ describe.each(BACKENDS)('createTcpConsumer through broker upgrades on the %s', (
       onEvent: (event) => {
         if (event.type === 'received') received += event.count;
         if (event.type === 'settled' && event.message.deliveryAttempt > 1) redelivered += 1;
+        if (event.type === 'settled') settledAt.push(Date.now());
       },
     });
     const restartTimes: string[] = [];
+    const backAt: number[] = [];
     for (const [index, options] of RESTARTS.entries()) {
       const target = ((index + 1) * messages) / 4;
       await until(() => consumer.health().outcomes.processed >= target, 120_000);
       const began = Date.now();
       await restart(options);
+      backAt.push(Date.now());
       restartTimes.push(`${options.mode} ${((Date.now() - began) / 1000).toFixed(1)} s`);
     }
     await settled(consumer, async () => (await database.effectCount()) >= messages, 180_000);
@@ -60,6 +64,8 @@ describe.each(BACKENDS)('createTcpConsumer through broker upgrades on the %s', (
         `upgrade test on the ${backend}:`,
         `  messages           ${messages}`,
         `  restarts           ${restartTimes.join(', ')} (down ${RESTARTS.map((r) => r.downMs).join(' ms, ')} ms)`,
+        // From the broker being back to the next message settled.
+        `  recovery lag       ${backAt.map((at) => `${(((settledAt.find((t) => t >= at) ?? Number.NaN) - at) / 1000).toFixed(1)} s`).join(', ')}`,
         `  deliveries         ${received} received, ${redelivered} with attempt > 1${peer === undefined ? '' : ` (peer: ${peer.stats().redeliveries} redeliveries)`}`,
         `  processed          ${outcomes.processed}`,
         `  duplicates skipped ${outcomes.duplicate}`,

@@ -4,6 +4,15 @@
  * @packageDocumentation
  */
 export {
+  type BlackholeOptions,
+  type BlackholeProxy,
+  type BlackholeProxyMode,
+  type BlackholeProxyOptions,
+  type BlackholeProxyStats,
+  type StarvedConnections,
+  startBlackholeProxy,
+} from './blackhole-proxy/start-blackhole-proxy.js';
+export {
   type ConsumerProcess,
   type ConsumerProcessExit,
   type ConsumerProcessOptions,

@@ -114,7 +114,8 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   const signal = stopController.signal;
   const broker = new OutageTracker(logger, `the broker (${source.description})`, fields);
   const gate = new DatabaseGate(() => processor.checkDatabase(), logger, signal, { fields });
-  const receiveBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
+  // Capped at 1 s: consumption resumes within about a second of the broker being back.
+  const receiveBackoff = createBackoff({ initialMs: 100, maxMs: 1000 });
   const ackPolicy = retry(handleAll, {
     maxAttempts: 2,
     backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 1000 }),

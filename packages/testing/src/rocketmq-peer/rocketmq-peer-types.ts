@@ -54,6 +54,12 @@ export interface RocketMQPeerOptions {
   readonly topics?: readonly string[];
   /** Source of randomness for the fault rates, `Math.random` by default; inject one for replayable tests. */
   readonly random?: () => number;
+  /**
+   * `host:port` that routes and assignments name as the broker, instead of the peer's own
+   * address: clients send everything but QueryRoute there. Point it at a proxy in front of the
+   * peer (`startBlackholeProxy`) so that all of a client's traffic crosses the proxy.
+   */
+  readonly advertisedEndpoints?: string;
 }
 
 /** Exponential backoff policy sent to consumers in the Settings handshake. */

@@ -52,7 +52,7 @@ export async function startRocketMQPeer(options: RocketMQPeerOptions = {}): Prom
     model,
     faults,
     config,
-    endpoints: wireEndpoints(host, port),
+    endpoints: advertised(options.advertisedEndpoints) ?? wireEndpoints(host, port),
     storeHost: `${host}:${port}`,
   };
   const listener = new SocketListener(host, port);
@@ -181,4 +181,18 @@ export async function startRocketMQPeer(options: RocketMQPeerOptions = {}): Prom
     },
   };
   return peer;
+}
+
+/** The route address of `advertisedEndpoints`, or undefined when the peer advertises itself. */
+function advertised(endpoints: string | undefined): ReturnType<typeof wireEndpoints> | undefined {
+  if (endpoints === undefined) return undefined;
+  const colon = endpoints.lastIndexOf(':');
+  const port = Number(endpoints.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1) {
+    throw new RocketMQPeerError(
+      'INVALID_ARGUMENT',
+      `advertisedEndpoints must be "host:port", got ${JSON.stringify(endpoints)}`,
+    );
+  }
+  return wireEndpoints(endpoints.slice(0, colon), port);
 }
