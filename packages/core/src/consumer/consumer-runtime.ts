@@ -377,16 +377,20 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
   }
 
   return {
-    async start() {
+    start() {
       if (status !== 'idle') {
-        throw new IdemError(
-          'INVALID_CONFIGURATION',
-          `start() called on a consumer that is ${status}; create a new consumer`,
+        return Promise.reject(
+          new IdemError(
+            'INVALID_CONFIGURATION',
+            `start() called on a consumer that is ${status}; create a new consumer`,
+          ),
         );
       }
       status = 'starting';
+      // Returned as is (no extra await): stop() waits on `starting`, and a consumer stopped right
+      // after start() resolved must be aborted before its first receive gets to open a call.
       starting = startConsuming();
-      await starting;
+      return starting;
     },
 
     async stop() {
@@ -395,11 +399,12 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
           status = 'stopped';
           return;
         }
+        const wasStarting = status === 'starting';
         status = 'stopping';
         stopController.abort();
         // A start in progress ends promptly once aborted (the wait for Postgres included); it
         // must settle before closing, or what it opens would outlive the stop.
-        await starting?.catch(() => {});
+        if (wasStarting) await starting?.catch(() => {});
         await loop;
         const drained = await raceTimeout(
           Promise.allSettled([...tasks]).then(() => true),
