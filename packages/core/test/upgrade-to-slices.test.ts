@@ -39,7 +39,7 @@ describe('upgrade to time slices (migration 0005)', () => {
       while (!migrated || round < 3) {
         round += migrated ? 1 : 0;
         const batch = [
-          redeliveryOf(oldMessages[(round * 7) % OLD_KEYS] ?? oldMessages[0]!),
+          redeliveryOf(oldMessages[(round * 7) % OLD_KEYS] as (typeof oldMessages)[number]),
           inboundMessage({ keys: [`new-${results.length}-${round}`], json: { orderId: 'n', amount: 1 } }),
         ];
         for (const message of batch) {
