@@ -90,7 +90,7 @@ describe('createTcpConsumer start() checks the database and the schema', () => {
     expect(error.code).toBe('SCHEMA_NOT_MIGRATED');
     expect(error.message).toContain(`schema "${schema}" is older than this version of Idem needs`);
     expect(error.message).toContain(
-      '0002-message-group-quarantine not applied (applied: 0001-initial-schema)',
+      '0005-sliced-processed-messages not applied (applied: 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox)',
     );
     expect(error.message).toContain(`idem migrate --schema ${schema}`);
   });
