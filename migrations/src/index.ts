@@ -10,8 +10,10 @@ import { initialSchema } from './0001-initial-schema.js';
 import { messageGroupQuarantine } from './0002-message-group-quarantine.js';
 import { hostileInput } from './0003-hostile-input.js';
 import { outbox } from './0004-outbox.js';
+import { slicedProcessedMessages } from './0005-sliced-processed-messages.js';
 
 export { OUTBOX_CHANNEL } from './0004-outbox.js';
+export { claimLockClass } from './processed-message-functions.js';
 
 /**
  * Idem's migrations keyed by name; names sort in the order they must run.
@@ -24,5 +26,6 @@ export function idemMigrations(schema: string): Record<string, Migration> {
     '0002-message-group-quarantine': messageGroupQuarantine(schema),
     '0003-hostile-input': hostileInput(schema),
     '0004-outbox': outbox(schema),
+    '0005-sliced-processed-messages': slicedProcessedMessages(schema),
   };
 }

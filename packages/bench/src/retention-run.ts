@@ -25,7 +25,7 @@ const DAY_MS = 86_400_000;
 /**
  * Generates `rows` processed keys 30 days old in one `INSERT ... SELECT generate_series`, then
  * times Idem at concurrency 16 through the peer twice: alone, and while
- * `cleanupProcessedMessages` deletes the expired keys (1-day window) in its default batches.
+ * `cleanupProcessedMessages` drops the slice holding the expired keys (1-day window).
  */
 export async function measureRetention(
   db: Kysely<BenchDatabase>,
@@ -35,6 +35,9 @@ export async function measureRetention(
   warmup: number,
 ): Promise<RetentionReport> {
   await sql`truncate idem.processed_messages`.execute(db);
+  // Slices ahead first; the keys then go to the current slice, and moving every slice start 30
+  // days back makes that slice expired while a later one takes the measured rows' keys.
+  await cleanupProcessedMessages(db, { dedupWindowMs: DAY_MS, sliceMs: DAY_MS / 4 });
   const generateStarted = performance.now();
   await sql`
     insert into idem.processed_messages
@@ -43,6 +46,7 @@ export async function measureRetention(
     select 'bench-expired', 'key-' || g, 'msg-' || g, 'bench-expired', 'order', 'EffectHandlers.onOrder',
            '\\x00'::bytea, 1, 'bench', now() - interval '30 days' + g * interval '1 millisecond'
     from generate_series(1, ${rows}::int) as g`.execute(db);
+  await sql`update idem.processed_message_slices set starts_at = starts_at - interval '30 days'`.execute(db);
   await sql`analyze idem.processed_messages`.execute(db);
   const generateSeconds = (performance.now() - generateStarted) / 1000;
 
@@ -57,11 +61,7 @@ export async function measureRetention(
       const startedAt = performance.now();
       const cleaning = (async () => {
         while (!controller.signal.aborted) {
-          const result = await cleanupProcessedMessages(db, {
-            olderThanMs: DAY_MS,
-            maxBatches: 1_000_000,
-            signal: controller.signal,
-          });
+          const result = await cleanupProcessedMessages(db, { olderThanMs: DAY_MS, sliceMs: DAY_MS / 4 });
           if (result.status === 'done') {
             deletedDuringRow += result.deleted;
             if (result.caughtUp) break;

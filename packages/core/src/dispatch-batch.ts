@@ -84,7 +84,7 @@ async function processInTransaction(
 
   const claimed = await claimKeys(
     idem,
-    group,
+    { schema: runtime.schema, consumerGroup: group },
     [...firstByKey.values()].map(({ key, originalKey, message, route, payloadHash }) => ({
       idempotencyKey: key,
       originalKey,

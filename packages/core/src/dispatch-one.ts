@@ -49,7 +49,7 @@ export async function dispatchOne(
         await deadLetterIn(runtime, idem, prepared, error);
         return deadLetteredResult(prepared, error, startedAt);
       }
-      const claimed = await claimKeys(idem, group, [
+      const claimed = await claimKeys(idem, { schema: runtime.schema, consumerGroup: group }, [
         {
           idempotencyKey: prepared.key,
           originalKey: prepared.originalKey,

@@ -100,6 +100,7 @@ export {
 export { advisoryLockKey } from './operations/advisory-lock.js';
 export {
   checkDedupWindow,
+  DEFAULT_DEDUP_WINDOW_MS,
   type DedupWindowCheck,
   type DedupWindowCheckOptions,
   type DedupWindowWarning,

@@ -42,7 +42,10 @@ describe('migrations', () => {
       'idem_migration',
       'idem_migration_lock',
       'outbox',
+      'processed_message_slices',
       'processed_messages',
+      'processed_messages_0',
+      'processed_messages_legacy',
       'quarantined_groups',
     ];
     expect(await migrateToLatest(db, { schema })).toEqual([
@@ -50,14 +53,20 @@ describe('migrations', () => {
       { name: '0002-message-group-quarantine', direction: 'Up', status: 'Success' },
       { name: '0003-hostile-input', direction: 'Up', status: 'Success' },
       { name: '0004-outbox', direction: 'Up', status: 'Success' },
+      { name: '0005-sliced-processed-messages', direction: 'Up', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(all);
     expect(await columnsOf(db, schema, ['original_key', 'original_headers'])).toEqual([
       'dead_letters.original_headers',
       'processed_messages.original_key',
+      'processed_messages_0.original_key',
+      'processed_messages_legacy.original_key',
     ]);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0005-sliced-processed-messages', direction: 'Down', status: 'Success' },
+    ]);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0004-outbox', direction: 'Down', status: 'Success' },
     ]);
@@ -73,7 +82,7 @@ describe('migrations', () => {
     ]);
     expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
     const states = await migrationStatus(db, { schema });
-    expect(states).toHaveLength(4);
+    expect(states).toHaveLength(5);
     expect(states.filter((state) => state.executedAt !== undefined)).toEqual([]);
 
     await migrateToLatest(db, { schema });
@@ -83,7 +92,7 @@ describe('migrations', () => {
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(4);
+    expect(results.flat()).toHaveLength(5);
   });
 
   it('reports an unreachable database as DATABASE_UNAVAILABLE, not MIGRATION_FAILED', async () => {
@@ -147,7 +156,8 @@ describe('idem migrate (CLI)', () => {
     expect(out).toContain('  pending  0002-message-group-quarantine');
     expect(out).toContain('  pending  0003-hostile-input');
     expect(out).toContain('  pending  0004-outbox');
-    expect(out.at(-1)).toBe('4 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0005-sliced-processed-messages');
+    expect(out.at(-1)).toBe('5 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
@@ -156,6 +166,7 @@ describe('idem migrate (CLI)', () => {
       `Applied 0002-message-group-quarantine (schema "${schema}")`,
       `Applied 0003-hostile-input (schema "${schema}")`,
       `Applied 0004-outbox (schema "${schema}")`,
+      `Applied 0005-sliced-processed-messages (schema "${schema}")`,
     ]);
 
     out = [];
@@ -170,7 +181,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0004-outbox (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0005-sliced-processed-messages (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {

@@ -8,24 +8,30 @@ import { type DatabaseCommandOptions, withDatabase } from './with-database.js';
 
 interface CleanupCommandOptions extends DatabaseCommandOptions {
   readonly olderThan: string;
+  readonly slice?: string;
+  readonly lockTimeout: string;
   readonly batchSize: string;
   readonly maxBatches: string;
-  readonly group?: string;
   readonly deadLettersOlderThan?: string;
   readonly brokerRetention: string;
 }
 
-/** `idem cleanup --older-than 7d [--batch-size 1000]`. */
+/** `idem cleanup [--older-than 4d] [--slice 1d]`. */
 export function registerCleanupCommand(program: Command, io: CliIo): void {
   program
     .command('cleanup')
     .description(
-      'delete processed keys older than the dedup window, in small batches (one instance at a time)',
+      'apply the dedup window: create time slices of processed keys ahead, drop expired slices whole (one instance at a time)',
     )
-    .requiredOption('--older-than <duration>', 'delete keys stored longer ago than this, e.g. 7d, 12h, 30m')
-    .option('--batch-size <n>', 'keys per batch (one short transaction each)', '1000')
-    .option('--max-batches <n>', 'stop after this many batches', '1000')
-    .option('--group <consumerGroup>', "only this consumer group's keys")
+    .option(
+      '--older-than <duration>',
+      'the dedup window: keys are kept at least this long, e.g. 7d, 12h',
+      '4d',
+    )
+    .option('--slice <duration>', 'length of one time slice (default: a quarter of the window)')
+    .option('--lock-timeout <duration>', 'longest wait for a lock before a step is put off', '1s')
+    .option('--batch-size <n>', 'dead letters per delete statement', '1000')
+    .option('--max-batches <n>', 'stop deleting dead letters after this many batches', '1000')
     .option('--dead-letters-older-than <duration>', 'also delete dead letters resolved longer ago than this')
     .option('--broker-retention <duration>', 'broker message retention, for the safety warning', '72h')
     .action(async (_options: unknown, command: Command) => {
@@ -35,6 +41,8 @@ export function registerCleanupCommand(program: Command, io: CliIo): void {
 
 async function runCleanup(options: CleanupCommandOptions, io: CliIo): Promise<void> {
   const olderThanMs = parseDuration(options.olderThan);
+  const sliceMs = options.slice === undefined ? undefined : parseDuration(options.slice);
+  const lockTimeoutMs = parseDuration(options.lockTimeout);
   const batchSize = parseCount('--batch-size', options.batchSize);
   const maxBatches = parseCount('--max-batches', options.maxBatches);
   const deadLettersMs =
@@ -49,9 +57,10 @@ async function runCleanup(options: CleanupCommandOptions, io: CliIo): Promise<vo
     const result = await cleanupProcessedMessages(db, {
       schema: options.schema,
       olderThanMs,
+      lockTimeoutMs,
       batchSize,
       maxBatches,
-      ...(options.group === undefined ? {} : { consumerGroup: options.group }),
+      ...(sliceMs === undefined ? {} : { sliceMs }),
       ...(deadLettersMs === undefined ? {} : { resolvedDeadLettersOlderThanMs: deadLettersMs }),
     });
     if (result.status === 'skipped') {
@@ -59,14 +68,16 @@ async function runCleanup(options: CleanupCommandOptions, io: CliIo): Promise<vo
       return;
     }
     io.stdout(
-      `Deleted ${result.deleted} processed keys older than ${formatDuration(olderThanMs)} in ${result.batches} batch(es), ${formatDuration(result.durationMs)} (schema "${options.schema}").`,
+      `Dropped ${result.slicesDropped} expired slice(s) (~${result.deleted} keys) older than ${formatDuration(olderThanMs)}, created ${result.slicesCreated} slice(s) ahead${result.legacyTruncated ? ', emptied the pre-upgrade table' : ''}, ${formatDuration(result.durationMs)} (schema "${options.schema}").`,
     );
     if (deadLettersMs !== undefined) io.stdout(`Deleted ${result.deadLettersDeleted} resolved dead letters.`);
     io.stdout(
       result.lagMs === undefined
         ? 'Lag: no processed keys remain.'
-        : `Lag: the oldest remaining key is ${formatDuration(result.lagMs)} old (${result.oldestRemainingAt?.toISOString()}).`,
+        : `Lag: the oldest slice started ${formatDuration(result.lagMs)} ago (${result.oldestRemainingAt?.toISOString()}).`,
     );
-    if (!result.caughtUp) io.stdout(`More keys are due: --max-batches ${maxBatches} was reached; run again.`);
+    if (result.deferred > 0) io.stdout(`${result.deferred} step(s) waited too long for a lock; run again.`);
+    else if (!result.caughtUp)
+      io.stdout(`More dead letters are due: --max-batches ${maxBatches} was reached; run again.`);
   });
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { readOldestProcessedKey } from '../operations/read-oldest-processed-key.js';
 import { type OutboxStats, readOutboxStats } from '../store/read-outbox-stats.js';
 
 // Below this many rows (by the planner's estimate) the rows are counted exactly; above it the
@@ -32,12 +33,16 @@ export async function readTableStats(
   const deadLetters = sql.table(`${schema}.dead_letters`);
   const read = db.transaction().execute(async (trx) => {
     await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
-    const estimate = await sql<{ estimate: number }>`
-      select c.reltuples::float8 as estimate
+    // The slices' estimates and the legacy table's; reltuples is -1 until a table was first
+    // vacuumed or analyzed, and a partitioned parent holds no rows itself.
+    const estimate = await sql<{ estimate: number | null }>`
+      select sum(greatest(c.reltuples, 0))::float8 as estimate
       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = ${schema} and c.relname = 'processed_messages'`.execute(trx);
-    // reltuples is -1 until the table was first vacuumed or analyzed.
-    let processedRows = Math.max(estimate.rows[0]?.estimate ?? -1, -1);
+      where n.nspname = ${schema} and c.relkind = 'r'
+        and (c.relname = 'processed_messages_legacy' or c.relname ~ '^processed_messages_[0-9]+$')`.execute(
+      trx,
+    );
+    let processedRows = estimate.rows[0]?.estimate ?? -1;
     if (processedRows < EXACT_COUNT_LIMIT) {
       const counted = await sql<{ n: number }>`
         select count(*)::float8 as n from (select 1 from ${processed} limit ${EXACT_COUNT_LIMIT + 1}) s`.execute(
@@ -46,8 +51,8 @@ export async function readTableStats(
       const exact = counted.rows[0]?.n ?? 0;
       processedRows = exact > EXACT_COUNT_LIMIT ? Math.max(exact, processedRows) : exact;
     }
-    const oldest = await sql<{ age: number | null }>`
-      select extract(epoch from (now() - min(processed_at)))::float8 as age from ${processed}`.execute(trx);
+    // Bounded by the oldest slice's start: a min() over the keys would read every slice.
+    const oldest = await readOldestProcessedKey(trx, schema);
     const open = await sql<{ consumer_group: string; n: number }>`
       select consumer_group, count(*)::float8 as n from ${deadLetters}
       where resolved_at is null group by consumer_group`.execute(trx);
@@ -55,7 +60,7 @@ export async function readTableStats(
     return {
       processedRows,
       outbox,
-      oldestProcessedAgeSeconds: oldest.rows[0]?.age ?? undefined,
+      oldestProcessedAgeSeconds: oldest === undefined ? undefined : oldest.ageMs / 1000,
       unresolvedDeadLetters: new Map(open.rows.map((row) => [row.consumer_group, row.n])),
     };
   });

@@ -2,6 +2,12 @@ import { IdemError } from '../errors.js';
 import { formatDuration } from './duration.js';
 import { ROCKETMQ_DEFAULT_MESSAGE_RETENTION_MS, rocketMqRetryHorizonMs } from './rocketmq-retry-defaults.js';
 
+/**
+ * The dedup window used when none is given: 4 days, longer than RocketMQ's default message
+ * retention (72 h) plus the backoff of its 16 default retries (4 h 45 m 40 s), with room to spare.
+ */
+export const DEFAULT_DEDUP_WINDOW_MS = 4 * 86_400_000;
+
 /** Options of {@link checkDedupWindow}. */
 export interface DedupWindowCheckOptions {
   /** How long processed keys are kept (the retention window). */

@@ -1,56 +1,73 @@
 import { type Kysely, sql } from 'kysely';
 import { IdemError } from '../errors.js';
-import { DEFAULT_SCHEMA } from '../schema-name.js';
+import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
 import { withSessionAdvisoryLock } from './advisory-lock.js';
+import { DEFAULT_DEDUP_WINDOW_MS } from './check-dedup-window.js';
 import { idemTable } from './idem-table.js';
 import { toOperationError } from './operation-error.js';
+import { readOldestProcessedKey } from './read-oldest-processed-key.js';
 
-/** Options of {@link cleanupProcessedMessages}. Give `olderThanMs` or `dedupWindowMs`. */
+/** Options of {@link cleanupProcessedMessages}. */
 export interface CleanupOptions {
   /** The Postgres schema of Idem's tables. Default `idem`. */
   readonly schema?: string;
-  /** Delete processed keys stored longer ago than this. */
-  readonly olderThanMs?: number;
-  /** Same as `olderThanMs`, named after the setting it enforces. */
+  /** Keys are kept at least this long. Default {@link DEFAULT_DEDUP_WINDOW_MS} (4 days). */
   readonly dedupWindowMs?: number;
-  /** Keys deleted per statement (and per transaction). Default 1000. */
+  /** Same as `dedupWindowMs` (the `idem cleanup --older-than` name); give one of them. */
+  readonly olderThanMs?: number;
+  /**
+   * Length of one time slice: new slices are created this far apart and a whole slice is dropped
+   * at once, so disk holds up to the window plus one slice. Default: a quarter of the window.
+   */
+  readonly sliceMs?: number;
+  /** Slices created ahead of time, so a late run never leaves consumers without one. Default 2. */
+  readonly slicesAhead?: number;
+  /**
+   * Longest wait for a lock (creating, attaching or dropping a slice); a step that would wait
+   * longer is deferred to the next run, so claims never queue behind retention for longer than
+   * this. Default 1000.
+   */
+  readonly lockTimeoutMs?: number;
+  /** Dead letters deleted per statement. Default 1000. */
   readonly batchSize?: number;
-  /** Stop after this many batches; the next run goes on. Default 1000. */
+  /** Stop deleting dead letters after this many batches; the next run goes on. Default 1000. */
   readonly maxBatches?: number;
-  /** Only this consumer group's keys. Default: every group. */
-  readonly consumerGroup?: string;
   /**
    * Also delete dead letters resolved (replayed or purged) longer ago than this. Off by default;
    * needs DELETE on `dead_letters`, which the runtime role does not have.
    */
   readonly resolvedDeadLettersOlderThanMs?: number;
-  /** Stops the run between two batches. */
+  /** Stops the dead-letter deletion between two batches. */
   readonly signal?: AbortSignal;
 }
 
-/** A cleanup that ran. */
+/** A retention run that happened. */
 export interface CleanupReport {
   readonly status: 'done';
-  /** Processed keys deleted. */
+  /** Processed keys removed with the slices (and the legacy table), as Postgres estimates them. */
   readonly deleted: number;
+  readonly slicesCreated: number;
+  readonly slicesDropped: number;
+  /** True when the pre-upgrade table was emptied because all its keys were past the window. */
+  readonly legacyTruncated: boolean;
+  /** Steps put off because a lock was not free within `lockTimeoutMs`; the next run retries. */
+  readonly deferred: number;
+  /** Dead-letter delete statements run. */
   readonly batches: number;
   readonly durationMs: number;
-  /** Keys stored before this instant (database clock) were due for deletion. */
+  /** Slices that ended before this instant (database clock) were due. */
   readonly cutoff: Date;
-  /** False when `maxBatches` or the signal stopped the run with due keys left. */
+  /** False when a step was deferred or `maxBatches` stopped the dead-letter deletion. */
   readonly caughtUp: boolean;
-  /** When the oldest remaining key was stored; `undefined` when none remain. */
+  /** The start of the oldest slice still stored (no key is older), `undefined` when none. */
   readonly oldestRemainingAt: Date | undefined;
-  /**
-   * The lag: age of the oldest remaining key. Stays near the window when retention keeps up and
-   * grows past it when it does not.
-   */
+  /** Age of `oldestRemainingAt`: stays below window + slice while retention keeps up. */
   readonly lagMs: number | undefined;
   /** Resolved dead letters deleted (with `resolvedDeadLettersOlderThanMs`). */
   readonly deadLettersDeleted: number;
 }
 
-/** A cleanup that did not run because another session holds the retention lock. */
+/** A run that did not happen because another session holds the retention lock. */
 export interface CleanupSkipped {
   readonly status: 'skipped';
   readonly skipped: 'another instance is cleaning';
@@ -61,161 +78,166 @@ export type CleanupResult = CleanupReport | CleanupSkipped;
 
 const DEFAULT_BATCH_SIZE = 1000;
 const DEFAULT_MAX_BATCHES = 1000;
+const DEFAULT_LOCK_TIMEOUT_MS = 1000;
+const DEFAULT_SLICES_AHEAD = 2;
 
 /**
- * Deletes processed keys older than the window in small batches, each its own short
- * transaction, oldest first, so no statement holds locks or a snapshot for long and consumers
- * keep inserting meanwhile. Only one session per schema cleans at a time (a Postgres advisory
- * lock): a concurrent call resolves `{ status: 'skipped' }` at once instead of competing.
+ * Applies the dedup window in O(1) per time slice: creates the slices of `processed_messages`
+ * ahead of time and drops every slice whose keys are all older than the window, whole (no row is
+ * deleted one by one), and empties the pre-upgrade legacy table once it has aged out. Only one
+ * session per schema runs it at a time (a Postgres advisory lock): a concurrent call resolves
+ * `{ status: 'skipped' }` at once.
  *
- * A key deleted here no longer stops a duplicate: keep the window longer than the broker can
- * redeliver (see {@link checkDedupWindow}).
+ * A key dropped here no longer stops a duplicate: keep the window longer than the broker can
+ * redeliver (see {@link checkDedupWindow}). Keys stay between one window and one window plus a
+ * slice.
  *
  * @example
  * ```ts
  * const result = await cleanupProcessedMessages(db, { dedupWindowMs: 7 * 86_400_000 });
- * if (result.status === 'done') logger.info({ deleted: result.deleted, lagMs: result.lagMs }, 'retention');
+ * if (result.status === 'done') logger.info({ dropped: result.slicesDropped, lagMs: result.lagMs }, 'retention');
  * ```
  * @throws IdemError `INVALID_CONFIGURATION` for bad options, `PERMISSION_DENIED` when the role
- *   lacks DELETE, or the database's retryable failure (`DATABASE_UNAVAILABLE`, ...).
+ *   may not run the retention function, or the database's retryable failure.
  */
 export async function cleanupProcessedMessages<DB>(
   db: Kysely<DB>,
-  options: CleanupOptions,
+  options: CleanupOptions = {},
 ): Promise<CleanupResult> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const windowMs = readWindow(options);
+  const sliceMs = positive('sliceMs', options.sliceMs ?? windowMs / 4);
+  const ahead = positiveInteger('slicesAhead', options.slicesAhead ?? DEFAULT_SLICES_AHEAD);
+  const lockTimeoutMs = positiveInteger('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   const batchSize = positiveInteger('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE);
   const maxBatches = positiveInteger('maxBatches', options.maxBatches ?? DEFAULT_MAX_BATCHES);
   const deadLetterWindowMs = options.resolvedDeadLettersOlderThanMs;
   if (deadLetterWindowMs !== undefined) nonNegative('resolvedDeadLettersOlderThanMs', deadLetterWindowMs);
-  const processed = idemTable(schema, 'processed_messages');
-  const deadLetters = idemTable(schema, 'dead_letters');
+  const rotate = sql.id(schema, 'rotate_processed_messages');
+  assertSchemaName(schema);
   const startedAt = performance.now();
   try {
     const outcome = await withSessionAdvisoryLock(
       db as unknown as Kysely<unknown>,
       `idem:retention:${schema}`,
       async (connection) => {
-        const cutoff = await cutoffBefore(connection, windowMs);
-        const group = options.consumerGroup;
-        const groupFilter = group === undefined ? sql`` : sql`and consumer_group = ${group}`;
-        let deleted = 0;
-        let batches = 0;
-        let caughtUp = false;
-        while (batches < maxBatches && options.signal?.aborted !== true) {
-          // The primary key finds each row again; the processed_at index feeds the oldest first.
-          // No FOR UPDATE: it would need UPDATE on the table, and only this locked session
-          // deletes committed keys, so there is nobody to skip.
-          const result = await connection.transaction().execute(
-            async (trx) =>
-              await sql`
-                delete from ${processed} p
-                using (
-                  select consumer_group, idempotency_key from ${processed}
-                  where processed_at < ${cutoff} ${groupFilter}
-                  order by processed_at
-                  limit ${batchSize}
-                ) due
-                where p.consumer_group = due.consumer_group and p.idempotency_key = due.idempotency_key`.execute(
-                trx,
-              ),
-          );
-          const count = Number(result.numAffectedRows ?? 0n);
-          batches += 1;
-          deleted += count;
-          if (count < batchSize) {
-            caughtUp = true;
-            break;
-          }
-        }
-        const deadLettersDeleted =
+        const rotated = await sql<RotationRow>`
+          select r.*, now() - make_interval(secs => ${windowMs / 1000}::float8) as cutoff
+          from ${rotate}(
+            make_interval(secs => ${windowMs / 1000}::float8),
+            make_interval(secs => ${sliceMs / 1000}::float8),
+            ${ahead}::integer, ${`${lockTimeoutMs}ms`}::text) r`.execute(connection);
+        const row = rotated.rows[0];
+        if (row === undefined) throw new Error('rotate_processed_messages returned no row');
+        const deadLetters =
           deadLetterWindowMs === undefined
-            ? 0
-            : await deleteResolvedDeadLetters(
-                connection,
-                deadLetters,
-                deadLetterWindowMs,
+            ? { deleted: 0, batches: 0, caughtUp: true }
+            : await deleteResolvedDeadLetters(connection, schema, deadLetterWindowMs, {
                 batchSize,
-                options,
-              );
-        const oldest = await sql<{ oldest: Date | null; age_ms: number | null }>`
-          select min(processed_at) as oldest,
-                 (extract(epoch from now() - min(processed_at)) * 1000)::float8 as age_ms
-          from ${processed} where true ${groupFilter}`.execute(connection);
-        const row = oldest.rows[0];
+                maxBatches,
+                signal: options.signal,
+              });
+        const oldest = await readOldestProcessedKey(connection, schema);
         return {
           status: 'done',
-          deleted,
-          batches,
+          deleted: Number(row.dropped_keys) + Number(row.legacy_keys),
+          slicesCreated: row.created,
+          slicesDropped: row.dropped,
+          legacyTruncated: row.legacy_truncated,
+          deferred: row.deferred,
+          batches: deadLetters.batches,
           durationMs: performance.now() - startedAt,
-          cutoff,
-          caughtUp,
-          oldestRemainingAt: row?.oldest ?? undefined,
-          lagMs: row?.age_ms ?? undefined,
-          deadLettersDeleted,
+          cutoff: row.cutoff,
+          caughtUp: row.deferred === 0 && deadLetters.caughtUp,
+          oldestRemainingAt: oldest?.at,
+          lagMs: oldest?.ageMs,
+          deadLettersDeleted: deadLetters.deleted,
         } satisfies CleanupReport;
       },
     );
     return outcome.acquired ? outcome.value : { status: 'skipped', skipped: 'another instance is cleaning' };
   } catch (error) {
-    throw toOperationError(error, schema, `delete expired keys from ${schema}.processed_messages`);
+    throw toOperationError(error, schema, `rotate the slices of ${schema}.processed_messages`);
   }
+}
+
+interface RotationRow {
+  created: number;
+  dropped: number;
+  dropped_keys: string;
+  deferred: number;
+  legacy_truncated: boolean;
+  legacy_keys: string;
+  cutoff: Date;
+}
+
+interface DeadLetterDeletion {
+  readonly batchSize: number;
+  readonly maxBatches: number;
+  readonly signal: AbortSignal | undefined;
 }
 
 async function deleteResolvedDeadLetters(
   connection: Kysely<unknown>,
-  deadLetters: ReturnType<typeof idemTable>,
+  schema: string,
   windowMs: number,
-  batchSize: number,
-  options: CleanupOptions,
-): Promise<number> {
-  const cutoff = await cutoffBefore(connection, windowMs);
-  const groupFilter =
-    options.consumerGroup === undefined ? sql`` : sql`and consumer_group = ${options.consumerGroup}`;
+  { batchSize, maxBatches, signal }: DeadLetterDeletion,
+): Promise<{ deleted: number; batches: number; caughtUp: boolean }> {
+  const deadLetters = idemTable(schema, 'dead_letters');
   let deleted = 0;
-  while (options.signal?.aborted !== true) {
+  let batches = 0;
+  while (batches < maxBatches && signal?.aborted !== true) {
     // Open dead letters are never deleted here, whatever their age: only resolved ones expire.
+    // Each statement is its own short transaction, so it holds its row locks briefly.
     const result = await sql`
       delete from ${deadLetters} where id in (
         select id from ${deadLetters}
-        where resolved_at is not null and resolved_at < ${cutoff} ${groupFilter}
+        where resolved_at is not null
+          and resolved_at < now() - make_interval(secs => ${windowMs / 1000}::float8)
         order by id limit ${batchSize})`.execute(connection);
     const count = Number(result.numAffectedRows ?? 0n);
     deleted += count;
-    if (count < batchSize) break;
+    batches += 1;
+    if (count < batchSize) return { deleted, batches, caughtUp: true };
   }
-  return deleted;
-}
-
-// The database's clock decides what is old, so instances with skewed clocks agree.
-async function cutoffBefore(connection: Kysely<unknown>, windowMs: number): Promise<Date> {
-  const result = await sql<{ cutoff: Date }>`
-    select now() - make_interval(secs => ${windowMs / 1000}::float8) as cutoff`.execute(connection);
-  const cutoff = result.rows[0]?.cutoff;
-  if (cutoff === undefined) throw new Error('now() returned no row');
-  return cutoff;
+  return { deleted, batches, caughtUp: false };
 }
 
 function readWindow(options: CleanupOptions): number {
   const { olderThanMs, dedupWindowMs } = options;
-  if ((olderThanMs === undefined) === (dedupWindowMs === undefined)) {
+  if (olderThanMs !== undefined && dedupWindowMs !== undefined) {
     throw new IdemError(
       'INVALID_CONFIGURATION',
-      'give exactly one of olderThanMs and dedupWindowMs: how old a processed key must be to be deleted',
+      'give at most one of olderThanMs and dedupWindowMs: how long a processed key is kept',
+    );
+  }
+  if ('consumerGroup' in options) {
+    throw new IdemError(
+      'INVALID_CONFIGURATION',
+      'consumerGroup is no longer supported: retention drops whole time slices, which hold every group',
     );
   }
   return nonNegative(
     olderThanMs === undefined ? 'dedupWindowMs' : 'olderThanMs',
-    olderThanMs ?? dedupWindowMs,
+    olderThanMs ?? dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS,
   );
 }
 
-function nonNegative(name: string, value: number | undefined): number {
-  if (value === undefined || !Number.isFinite(value) || value < 0) {
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
     throw new IdemError(
       'INVALID_CONFIGURATION',
       `${name} must be a non-negative number of milliseconds, got ${value}`,
+    );
+  }
+  return value;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new IdemError(
+      'INVALID_CONFIGURATION',
+      `${name} must be a positive number of milliseconds, got ${value}`,
     );
   }
   return value;

@@ -62,7 +62,9 @@ export async function collectIdemStats<DB>(
   try {
     const groups = await sql<{ consumer_group: string; count: string; oldest: Date; newest: Date }>`
       select consumer_group, count(*) as count, min(processed_at) as oldest, max(processed_at) as newest
-      from ${processed} group by consumer_group order by consumer_group`.execute(conn);
+      from (select consumer_group, processed_at from ${processed}
+            union all select consumer_group, processed_at from ${idemTable(schema, 'processed_messages_legacy')}) k
+      group by consumer_group order by consumer_group`.execute(conn);
     const reasons = await sql<{ consumer_group: string; reason: string; count: string }>`
       select consumer_group, reason, count(*) as count from ${deadLetters}
       where resolved_at is null group by consumer_group, reason order by consumer_group, count(*) desc, reason`.execute(
@@ -70,7 +72,9 @@ export async function collectIdemStats<DB>(
     );
     const totals = await sql<{ resolved: string; processed_bytes: string; dead_letter_bytes: string }>`
       select (select count(*) from ${deadLetters} where resolved_at is not null) as resolved,
-             pg_total_relation_size(${`${schema}.processed_messages`}::regclass) as processed_bytes,
+             (select coalesce(sum(pg_total_relation_size(relid)), 0)
+              from pg_partition_tree(${`${schema}.processed_messages`}::regclass))
+               + pg_total_relation_size(${`${schema}.processed_messages_legacy`}::regclass) as processed_bytes,
              pg_total_relation_size(${`${schema}.dead_letters`}::regclass) as dead_letter_bytes`.execute(
       conn,
     );

@@ -2,7 +2,13 @@ import { type RawBuilder, sql } from 'kysely';
 import { assertSchemaName } from '../schema-name.js';
 
 /** The Idem tables the operations read and write. */
-export type IdemTableName = 'processed_messages' | 'dead_letters' | 'quarantined_groups' | 'idem_migration';
+export type IdemTableName =
+  | 'processed_messages'
+  | 'processed_messages_legacy'
+  | 'processed_message_slices'
+  | 'dead_letters'
+  | 'quarantined_groups'
+  | 'idem_migration';
 
 /**
  * A schema-qualified reference to one of Idem's tables for raw SQL. Validates the schema name,

@@ -6,6 +6,7 @@ import { checkDedupWindow } from './check-dedup-window.js';
 import { checkOutbox } from './check-outbox.js';
 import { formatDuration } from './duration.js';
 import { idemTable } from './idem-table.js';
+import { readOldestProcessedKey } from './read-oldest-processed-key.js';
 import { findMissingRuntimePrivileges } from './runtime-privileges.js';
 
 /** Options of {@link runDoctor}. */
@@ -223,13 +224,11 @@ async function checkRetention(
   dedupWindowMs: number,
 ): Promise<DoctorCheck> {
   const name = 'retention keeping up';
-  // Keys a little past the window are normal between two runs; far past it, nobody cleans.
-  const allowedMs = dedupWindowMs + Math.max(3_600_000, dedupWindowMs / 10);
+  // Keys live up to the window plus one slice (a quarter of the window by default) plus the time
+  // between two runs; far past that, nobody rotates.
+  const allowedMs = dedupWindowMs + dedupWindowMs / 4 + Math.max(3_600_000, dedupWindowMs / 10);
   try {
-    const result = await sql<{ age_ms: number | null }>`
-      select (extract(epoch from now() - min(processed_at)) * 1000)::float8 as age_ms
-      from ${idemTable(schema, 'processed_messages')}`.execute(db);
-    const ageMs = result.rows[0]?.age_ms ?? null;
+    const ageMs = (await readOldestProcessedKey(db, schema))?.ageMs ?? null;
     if (ageMs === null) return { name, ok: true, detail: 'no processed keys yet' };
     if (ageMs > allowedMs) {
       return {

@@ -8,6 +8,9 @@ import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
  */
 export const RUNTIME_TABLE_PRIVILEGES = {
   processed_messages: ['SELECT', 'INSERT', 'DELETE'],
+  // Claims check the slices and the keys stored before the upgrade to slices (migration 0005).
+  processed_message_slices: ['SELECT'],
+  processed_messages_legacy: ['SELECT'],
   dead_letters: ['SELECT', 'INSERT', 'UPDATE'],
   // Quarantine of FIFO message groups; DELETE is for releasing a group (idem groups release).
   quarantined_groups: ['SELECT', 'INSERT', 'DELETE'],
@@ -41,6 +44,8 @@ export function runtimeGrantStatements(role: string, schema: string = DEFAULT_SC
     ...Object.entries(RUNTIME_TABLE_PRIVILEGES).map(
       ([table, privileges]) => `GRANT ${privileges.join(', ')} ON ${schema}.${table} TO ${grantee};`,
     ),
+    // Retention in the consumers: creates and drops slices as the schema's owner (security definer).
+    `GRANT EXECUTE ON FUNCTION ${schema}.rotate_processed_messages(interval, interval, integer, text) TO ${grantee};`,
   ];
 }
 

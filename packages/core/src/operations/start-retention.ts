@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { IdemError, toError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
-import { checkDedupWindow } from './check-dedup-window.js';
+import { checkDedupWindow, DEFAULT_DEDUP_WINDOW_MS } from './check-dedup-window.js';
 import { type CleanupResult, cleanupProcessedMessages } from './cleanup-processed-messages.js';
 
 /** Options of {@link startRetention}. */
@@ -10,8 +10,14 @@ export interface RetentionOptions<DB = unknown> {
   readonly db: Kysely<DB>;
   /** The Postgres schema of Idem's tables. Default `idem`. */
   readonly schema?: string;
-  /** Processed keys older than this are deleted. */
-  readonly dedupWindowMs: number;
+  /** Processed keys are kept at least this long. Default 4 days ({@link DEFAULT_DEDUP_WINDOW_MS}). */
+  readonly dedupWindowMs?: number;
+  /** Length of one time slice (keys are kept up to window + slice). Default: a quarter of the window. */
+  readonly sliceMs?: number;
+  /** Slices created ahead of time. Default 2. */
+  readonly slicesAhead?: number;
+  /** Longest wait for a lock before a step is put off to the next run. Default 1000. */
+  readonly lockTimeoutMs?: number;
   /** Time between two runs. Default 10 minutes. */
   readonly intervalMs?: number;
   /**
@@ -19,6 +25,7 @@ export interface RetentionOptions<DB = unknown> {
    * instances started together do not all try at once (only one would clean anyway).
    */
   readonly initialDelayMs?: number;
+  /** Dead letters deleted per statement (with `resolvedDeadLettersOlderThanMs`). */
   readonly batchSize?: number;
   readonly maxBatches?: number;
   /** Broker retention for the start-up safety check. Default 72 h. */
@@ -41,8 +48,9 @@ export interface Retention {
 const DEFAULT_INTERVAL_MS = 10 * 60_000;
 
 /**
- * Deletes expired processed keys every `intervalMs` in this process, in the background, and
- * logs one line per run. Start it in every instance: one session per schema cleans at a time
+ * Applies the dedup window every `intervalMs` in this process, in the background (creates time
+ * slices ahead, drops expired ones whole; see {@link cleanupProcessedMessages}), and logs one
+ * line per run. Start it in every instance: one session per schema cleans at a time
  * and the others skip. The timer does not keep the process alive.
  *
  * Checks the dedup window against the broker's retention at start and logs a warning when a
@@ -63,8 +71,9 @@ export function startRetention<DB>(options: RetentionOptions<DB>): Retention {
   if (!Number.isFinite(intervalMs) || intervalMs < 1) {
     throw new IdemError('INVALID_CONFIGURATION', `intervalMs must be a positive number, got ${intervalMs}`);
   }
+  const dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
   const check = checkDedupWindow({
-    dedupWindowMs: options.dedupWindowMs,
+    dedupWindowMs,
     ...(options.brokerRetentionMs === undefined ? {} : { brokerRetentionMs: options.brokerRetentionMs }),
     ...(options.maxRetryHorizonMs === undefined ? {} : { maxRetryHorizonMs: options.maxRetryHorizonMs }),
   });
@@ -84,8 +93,11 @@ export function startRetention<DB>(options: RetentionOptions<DB>): Retention {
     try {
       const result = await cleanupProcessedMessages(options.db, {
         schema,
-        dedupWindowMs: options.dedupWindowMs,
+        dedupWindowMs,
         signal: controller.signal,
+        ...(options.sliceMs === undefined ? {} : { sliceMs: options.sliceMs }),
+        ...(options.slicesAhead === undefined ? {} : { slicesAhead: options.slicesAhead }),
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         ...(options.maxBatches === undefined ? {} : { maxBatches: options.maxBatches }),
         ...(options.resolvedDeadLettersOlderThanMs === undefined
@@ -101,7 +113,10 @@ export function startRetention<DB>(options: RetentionOptions<DB>): Retention {
           {
             schema,
             deleted: result.deleted,
-            batches: result.batches,
+            slicesCreated: result.slicesCreated,
+            slicesDropped: result.slicesDropped,
+            legacyTruncated: result.legacyTruncated,
+            deferred: result.deferred,
             durationMs: Math.round(result.durationMs),
             lagMs: result.lagMs === undefined ? undefined : Math.round(result.lagMs),
             caughtUp: result.caughtUp,

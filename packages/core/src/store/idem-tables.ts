@@ -1,7 +1,21 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/** Row type of `processed_messages`: one row per idempotency key and consumer group. */
-export interface ProcessedMessagesTable {
+/**
+ * Row type of `processed_messages`: one row per idempotency key and consumer group, in the time
+ * slice that was current when it was claimed (migration 0005).
+ */
+export interface ProcessedMessagesTable extends LegacyProcessedMessagesTable {
+  slice: ColumnType<number, number | undefined, number>;
+}
+
+/** Row type of `processed_message_slices`: one row per slice (partition) of `processed_messages`. */
+export interface ProcessedMessageSlicesTable {
+  slice: number;
+  starts_at: Date;
+}
+
+/** Row type of `processed_messages_legacy`: keys stored before the upgrade to slices. */
+export interface LegacyProcessedMessagesTable {
   consumer_group: string;
   idempotency_key: string;
   message_id: string;
@@ -82,6 +96,8 @@ export interface OutboxTable {
 /** Idem's tables, as kysely sees them inside the configured schema. */
 export interface IdemTables {
   processed_messages: ProcessedMessagesTable;
+  processed_messages_legacy: LegacyProcessedMessagesTable;
+  processed_message_slices: ProcessedMessageSlicesTable;
   dead_letters: DeadLettersTable;
   quarantined_groups: QuarantinedGroupsTable;
   outbox: OutboxTable;

@@ -17,6 +17,12 @@ export interface ProcessedMessageClaim {
   readonly transport: string;
 }
 
+/** Where a claim goes: Idem's schema (its claim function lives there) and the consumer group. */
+export interface ClaimScope {
+  readonly schema: string;
+  readonly consumerGroup: string;
+}
+
 /** The stored facts a duplicate is compared with. */
 export interface ProcessedMessageRecord {
   /** In its stored form (`toStorableText`). */
@@ -36,38 +42,34 @@ export async function setLockTimeout(trx: Transaction<IdemTables>, lockTimeoutMs
 }
 
 /**
- * Inserts the keys in one statement; returns the keys this transaction now holds. A key already
- * committed by an earlier delivery is skipped (`ON CONFLICT DO NOTHING`, which unlike a plain
- * unique violation does not abort the transaction); a key held by a concurrent, uncommitted
- * transaction makes this statement wait for it to end.
+ * Claims the keys in one round trip; returns the keys this transaction now holds. A key that any
+ * slice (or the pre-slice legacy table) already holds is skipped; a key held by a concurrent,
+ * uncommitted transaction makes this call wait for that transaction to end (an advisory lock per
+ * key, held until commit, bounded by `lock_timeout`), then see what it committed. The argument
+ * is in docs/concepts.md, "Time slices".
  */
 export async function claimKeys(
   trx: Transaction<IdemTables>,
-  consumerGroup: string,
+  scope: ClaimScope,
   claims: readonly ProcessedMessageClaim[],
 ): Promise<Set<string>> {
+  const { schema, consumerGroup } = scope;
   if (claims.length === 0) return new Set();
-  const rows = await trx
-    .insertInto('processed_messages')
-    .values(
-      claims.map((claim) => ({
-        consumer_group: consumerGroup,
-        idempotency_key: claim.idempotencyKey,
-        original_key: claim.originalKey ?? null,
-        // Headers are informational here; their safe form keeps a hostile one from failing the claim.
-        message_id: toStorableText(claim.messageId),
-        topic: toStorableText(claim.topic),
-        tag: toStorableText(claim.tag),
-        handler: claim.handler,
-        payload_hash: claim.payloadHash,
-        delivery_attempt: claim.deliveryAttempt,
-        transport: claim.transport,
-      })),
-    )
-    .onConflict((conflict) => conflict.columns(['consumer_group', 'idempotency_key']).doNothing())
-    .returning('idempotency_key')
-    .execute();
-  return new Set(rows.map((row) => row.idempotency_key));
+  const column = <T>(pick: (claim: ProcessedMessageClaim) => T): T[] => claims.map(pick);
+  // Headers are informational here; their safe form keeps a hostile one from failing the claim.
+  const result = await sql<{ idempotency_key: string }>`
+    select k as idempotency_key from ${sql.id(schema, 'claim_processed_messages')}(
+      ${consumerGroup}::text,
+      ${column((c) => c.idempotencyKey)}::text[],
+      ${column((c) => c.originalKey ?? null)}::bytea[],
+      ${column((c) => toStorableText(c.messageId))}::text[],
+      ${column((c) => toStorableText(c.topic))}::text[],
+      ${column((c) => toStorableText(c.tag))}::text[],
+      ${column((c) => c.handler)}::text[],
+      ${column((c) => c.payloadHash)}::bytea[],
+      ${column((c) => c.deliveryAttempt)}::integer[],
+      ${column((c) => c.transport)}::text[]) as k`.execute(trx);
+  return new Set(result.rows.map((row) => row.idempotency_key));
 }
 
 /** Gives a claimed key back inside the transaction, after its handler's savepoint rolled back. */
@@ -90,11 +92,20 @@ export async function findProcessed(
   keys: readonly string[],
 ): Promise<Map<string, ProcessedMessageRecord>> {
   if (keys.length === 0) return new Map();
+  const wanted = [...new Set(keys)];
+  // Keys stored before the upgrade to slices stay in the legacy table until they age out.
   const rows = await db
     .selectFrom('processed_messages')
     .select(['idempotency_key', 'message_id', 'payload_hash'])
     .where('consumer_group', '=', consumerGroup)
-    .where('idempotency_key', 'in', [...new Set(keys)])
+    .where('idempotency_key', 'in', wanted)
+    .unionAll(
+      db
+        .selectFrom('processed_messages_legacy')
+        .select(['idempotency_key', 'message_id', 'payload_hash'])
+        .where('consumer_group', '=', consumerGroup)
+        .where('idempotency_key', 'in', wanted),
+    )
     .execute();
   return new Map(
     rows.map((row) => [row.idempotency_key, { messageId: row.message_id, payloadHash: row.payload_hash }]),

@@ -5,10 +5,9 @@ import { advisoryLockKey, cleanupProcessedMessages, createProcessor } from '../.
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { backdate, insertProcessedKeys } from './operations-support.js';
+import { backdate, insertLegacyKeys, insertProcessedKeys } from './operations-support.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const DAY = 86_400_000;
 
 describe('cleanupProcessedMessages', () => {
   const database = useTestDatabase();
@@ -23,68 +22,104 @@ describe('cleanupProcessedMessages', () => {
     return rows.rows.map((row) => row.idempotency_key);
   }
 
-  it('deletes keys older than the window in batches, keeps the younger ones and reports the lag', async () => {
+  async function slices(): Promise<number[]> {
     const { db, schema } = database();
-    await insertProcessedKeys(database(), { count: 25, ageMs: 10 * DAY, prefix: 'old-' });
-    await insertProcessedKeys(database(), { count: 3, ageMs: 2 * DAY, prefix: 'young-' });
+    const rows = await sql<{ slice: number }>`
+      select slice from ${sql.table(`${schema}.processed_message_slices`)} order by slice`.execute(db);
+    return rows.rows.map((row) => row.slice);
+  }
 
-    const result = await cleanupProcessedMessages(db, { schema, dedupWindowMs: 7 * DAY, batchSize: 10 });
-
-    expect(result).toMatchObject({
+  it('creates slices ahead, drops the slices older than the window whole, keeps the younger keys', async () => {
+    const { db, schema } = database();
+    // Window 4 days, slices of 1 day (a quarter of the window).
+    expect(await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY })).toMatchObject({
       status: 'done',
-      deleted: 25,
-      batches: 3,
+      slicesCreated: 2,
+      slicesDropped: 0,
       caughtUp: true,
-      deadLettersDeleted: 0,
     });
+    await insertProcessedKeys(database(), { count: 25, ageMs: 0, prefix: 'old-' });
+    await backdate(database(), 6 * DAY);
+    await insertProcessedKeys(database(), { count: 3, ageMs: 0, prefix: 'young-' });
+
+    const result = await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
+
+    // Slice 0 (the old keys) ended 5 days ago, slice 1 4 days ago: both dropped; slice 2 holds
+    // the young keys and is kept.
+    expect(result).toMatchObject({ status: 'done', slicesDropped: 2, deferred: 0, caughtUp: true });
     expect(await keys()).toEqual(['young-1', 'young-2', 'young-3']);
+    expect(await slices()).toEqual([2, 3, 4, 5]);
     if (result.status !== 'done') throw new Error('unreachable');
-    // The oldest remaining key was stored two days ago (give the test a minute of slack).
-    expect(result.lagMs).toBeGreaterThanOrEqual(2 * DAY);
-    expect(result.lagMs).toBeLessThan(2 * DAY + 60_000);
-    expect(result.oldestRemainingAt).toBeInstanceOf(Date);
-    expect(result.cutoff.getTime()).toBeLessThan(Date.now() - 7 * DAY + 60_000);
+    // The oldest slice left started 4 days ago (give the test a minute of slack).
+    expect(result.lagMs).toBeGreaterThanOrEqual(4 * DAY - 60_000);
+    expect(result.lagMs).toBeLessThan(4 * DAY + 60_000);
+    expect(result.cutoff.getTime()).toBeLessThan(Date.now() - 4 * DAY + 60_000);
   });
 
-  it('stops after maxBatches and says it has not caught up; the next run goes on', async () => {
+  it('keeps consuming into the last slice when retention stopped running, and catches up later', async () => {
     const { db, schema } = database();
-    await insertProcessedKeys(database(), { count: 30, ageMs: 10 * DAY });
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
+    await backdate(database(), 30 * DAY);
+    const handlers = new OrderHandlers();
+    const processor = createProcessor({ db, schema, handlers: [handlers], consumerGroup: 'billing' });
+    // No slice was created for a month: the newest started slice takes the key.
+    expect(await processor.dispatch(inboundMessage({ keys: ['late'] }))).toMatchObject({
+      outcome: 'processed',
+    });
 
-    const first = await cleanupProcessedMessages(db, {
-      schema,
-      olderThanMs: DAY,
-      batchSize: 10,
-      maxBatches: 2,
+    const result = await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
+
+    // Slices 0 and 1 ended a month ago; slice 2 took the key and is still the last started one
+    // until the new slice 3 (starting now) takes over.
+    expect(result).toMatchObject({ slicesDropped: 2, slicesCreated: 3 });
+    expect(await keys()).toEqual(['late']);
+    expect(await processor.dispatch(redeliveryOf(inboundMessage({ keys: ['late'] })))).toMatchObject({
+      outcome: 'duplicate',
     });
-    expect(first).toMatchObject({ status: 'done', deleted: 20, batches: 2, caughtUp: false });
-    const second = await cleanupProcessedMessages(db, {
-      schema,
-      olderThanMs: DAY,
-      batchSize: 10,
-      maxBatches: 2,
-    });
-    expect(second).toMatchObject({ status: 'done', deleted: 10, caughtUp: true, lagMs: undefined });
-    expect(await database().count('processed_messages')).toBe(0);
   });
 
-  it("deletes only the given consumer group's keys", async () => {
-    const { db, schema } = database();
-    await insertProcessedKeys(database(), { count: 2, ageMs: 10 * DAY, group: 'billing', prefix: 'b' });
-    await insertProcessedKeys(database(), { count: 2, ageMs: 10 * DAY, group: 'shipping', prefix: 's' });
-
-    const result = await cleanupProcessedMessages(db, {
-      schema,
-      olderThanMs: DAY,
-      consumerGroup: 'shipping',
+  it('puts a drop off, without waiting, while a transaction still reads the slice, and drops it next run', async () => {
+    const { db, schema, url } = database();
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
+    await backdate(database(), 6 * DAY);
+    const reader = new pg.Client(url);
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      await reader.query(`select count(*) from ${schema}.processed_messages`);
+      const result = await cleanupProcessedMessages(db, {
+        schema,
+        dedupWindowMs: 4 * DAY,
+        lockTimeoutMs: 50,
+      });
+      expect(result).toMatchObject({ slicesDropped: 0, deferred: 1, caughtUp: false });
+      expect(await slices()).toContain(0);
+      await reader.query('commit');
+    } finally {
+      await reader.end();
+    }
+    expect(await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY })).toMatchObject({
+      slicesDropped: 2,
+      deferred: 0,
     });
+  });
 
-    expect(result).toMatchObject({ deleted: 2 });
-    expect(await keys()).toEqual(['b1', 'b2']);
+  it('empties the pre-upgrade table in one statement once its newest key is older than the window', async () => {
+    const { db, schema } = database();
+    await insertLegacyKeys(database(), { keys: ['legacy-old'], ageMs: 5 * DAY });
+    await insertLegacyKeys(database(), { keys: ['legacy-young'], ageMs: 3 * DAY });
+    expect(await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY })).toMatchObject({
+      legacyTruncated: false,
+    });
+    await backdate(database(), 2 * DAY);
+    expect(await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY })).toMatchObject({
+      legacyTruncated: true,
+    });
+    expect(await database().count('processed_messages_legacy' as 'processed_messages')).toBe(0);
   });
 
   it('skips at once while another session holds the retention lock of the schema', async () => {
     const { db, schema, url } = database();
-    await insertProcessedKeys(database(), { count: 5, ageMs: 10 * DAY });
     const other = new pg.Client(url);
     await other.connect();
     try {
@@ -93,40 +128,47 @@ describe('cleanupProcessedMessages', () => {
         status: 'skipped',
         skipped: 'another instance is cleaning',
       });
-      expect(await database().count('processed_messages')).toBe(5);
+      expect(await slices()).toEqual([0]);
     } finally {
       await other.end();
     }
-    // The lock died with its session: the next call cleans.
-    expect(await cleanupProcessedMessages(db, { schema, olderThanMs: DAY })).toMatchObject({ deleted: 5 });
+    // The lock died with its session: the next call rotates.
+    expect(await cleanupProcessedMessages(db, { schema, olderThanMs: DAY })).toMatchObject({
+      slicesCreated: 2,
+    });
   });
 
-  it('lets exactly one of two concurrent calls clean', async () => {
+  it('lets exactly one of two concurrent calls rotate', async () => {
     const { db, schema } = database();
-    await insertProcessedKeys(database(), { count: 50, ageMs: 10 * DAY });
     const results = await Promise.all([
-      cleanupProcessedMessages(db, { schema, olderThanMs: DAY, batchSize: 1 }),
-      cleanupProcessedMessages(db, { schema, olderThanMs: DAY, batchSize: 1 }),
+      cleanupProcessedMessages(db, { schema, olderThanMs: DAY }),
+      cleanupProcessedMessages(db, { schema, olderThanMs: DAY }),
     ]);
     // Either the second found the lock taken (skipped) or it started after the first finished
-    // (nothing left to delete); never do both delete.
-    const deleted = results.map((result) => (result.status === 'done' ? result.deleted : 0));
-    expect(deleted.reduce((a, b) => a + b, 0)).toBe(50);
-    expect(deleted).toContain(0);
+    // (nothing left to create); never do both create slices.
+    const created = results.map((result) => (result.status === 'done' ? result.slicesCreated : 0));
+    expect(created.sort()).toEqual([0, 2]);
+    expect(await slices()).toEqual([0, 1, 2]);
   });
 
-  it('keeps stopping duplicates inside the window, and a key deleted past it no longer does', async () => {
+  it('keeps stopping duplicates of keys in older slices inside the window, and not past it', async () => {
     const { db, schema } = database();
     const handlers = new OrderHandlers();
     const processor = createProcessor({ db, schema, handlers: [handlers], consumerGroup: 'billing' });
     const old = inboundMessage({ keys: ['order-old'] });
     const recent = inboundMessage({ keys: ['order-recent'] });
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
     await processor.dispatch(old);
-    await backdate(database(), 8 * DAY);
+    await backdate(database(), 3 * DAY);
     await processor.dispatch(recent);
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
 
-    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 7 * DAY });
+    // Both keys are in slices other than the current one, inside the window.
+    expect(await processor.dispatch(redeliveryOf(old))).toMatchObject({ outcome: 'duplicate' });
+    expect(await processor.dispatch(redeliveryOf(recent))).toMatchObject({ outcome: 'duplicate' });
 
+    await backdate(database(), 3 * DAY);
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
     expect(await processor.dispatch(redeliveryOf(recent))).toMatchObject({ outcome: 'duplicate' });
     // The trade-off the window check guards: past the window, a late duplicate runs again.
     await sql`delete from ${sql.table(`${schema}.effects`)} where key = 'order-old'`.execute(db);
@@ -162,15 +204,20 @@ describe('cleanupProcessedMessages', () => {
 
   it('rejects options that make no sense with a coded error', async () => {
     const { db, schema } = database();
-    await expect(cleanupProcessedMessages(db, { schema })).rejects.toMatchObject({
-      code: 'INVALID_CONFIGURATION',
-    });
     await expect(
       cleanupProcessedMessages(db, { schema, olderThanMs: DAY, dedupWindowMs: DAY }),
     ).rejects.toMatchObject({ code: 'INVALID_CONFIGURATION' });
     await expect(cleanupProcessedMessages(db, { schema, olderThanMs: DAY, batchSize: 0 })).rejects.toThrow(
       /batchSize must be an integer >= 1/,
     );
+    await expect(cleanupProcessedMessages(db, { schema, sliceMs: 0 })).rejects.toThrow(
+      /sliceMs must be a positive/,
+    );
+    await expect(
+      cleanupProcessedMessages(db, { schema, consumerGroup: 'billing' } as Parameters<
+        typeof cleanupProcessedMessages
+      >[1]),
+    ).rejects.toThrow(/consumerGroup is no longer supported/);
     await expect(
       cleanupProcessedMessages(db, { schema: 'Bad-Name', olderThanMs: DAY }),
     ).rejects.toMatchObject({

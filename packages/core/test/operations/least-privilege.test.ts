@@ -78,9 +78,12 @@ describe('least-privilege runtime role', () => {
     expect(runtimeGrantStatements('app_runtime', schema)).toEqual([
       `GRANT USAGE ON SCHEMA ${schema} TO app_runtime;`,
       `GRANT SELECT, INSERT, DELETE ON ${schema}.processed_messages TO app_runtime;`,
+      `GRANT SELECT ON ${schema}.processed_message_slices TO app_runtime;`,
+      `GRANT SELECT ON ${schema}.processed_messages_legacy TO app_runtime;`,
       `GRANT SELECT, INSERT, UPDATE ON ${schema}.dead_letters TO app_runtime;`,
       `GRANT SELECT, INSERT, DELETE ON ${schema}.quarantined_groups TO app_runtime;`,
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.outbox TO app_runtime;`,
+      `GRANT EXECUTE ON FUNCTION ${schema}.rotate_processed_messages(interval, interval, integer, text) TO app_runtime;`,
     ]);
     const role = await createRole(documentedGrants(schema));
     const handlers = new OrderHandlers();
@@ -110,11 +113,17 @@ describe('least-privilege runtime role', () => {
     expect(await purgeDeadLetters(role.db, { schema, all: true })).toMatchObject({
       purgedIds: [expect.any(String)],
     });
+    // Retention creates and drops slices through its security-definer function: no DDL right.
+    expect(await cleanupProcessedMessages(role.db, { schema, dedupWindowMs: 7 * DAY })).toMatchObject({
+      status: 'done',
+      slicesCreated: 2,
+    });
     await backdate(database(), 10 * DAY);
     expect(await cleanupProcessedMessages(role.db, { schema, dedupWindowMs: 7 * DAY })).toMatchObject({
       status: 'done',
-      deleted: 2,
+      slicesDropped: 1,
     });
+    expect(await database().count('processed_messages')).toBe(0);
     expect(await findMissingRuntimePrivileges(role.db, schema)).toEqual({
       role: role.name,
       missingTables: [],
@@ -150,10 +159,16 @@ describe('least-privilege runtime role', () => {
       ]),
     );
     expect(doctor.stderr).toBe('idem: doctor: 1 of 4 checks failed');
+    // Without EXECUTE on the retention function, retention is refused with the reason.
+    await sql
+      .raw(
+        `revoke execute on function ${schema}.rotate_processed_messages(interval, interval, integer, text) from ${role.name}`,
+      )
+      .execute(database().db);
     await expect(cleanupProcessedMessages(role.db, { schema, dedupWindowMs: 7 * DAY })).rejects.toMatchObject(
       {
         code: 'PERMISSION_DENIED',
-        message: expect.stringContaining('permission denied for table processed_messages'),
+        message: expect.stringContaining('permission denied for function rotate_processed_messages'),
       },
     );
   });
@@ -167,6 +182,8 @@ describe('least-privilege runtime role', () => {
       `SELECT on ${schema}.processed_messages`,
       `INSERT on ${schema}.processed_messages`,
       `DELETE on ${schema}.processed_messages`,
+      `SELECT on ${schema}.processed_message_slices`,
+      `SELECT on ${schema}.processed_messages_legacy`,
       `SELECT on ${schema}.dead_letters`,
       `INSERT on ${schema}.dead_letters`,
       `UPDATE on ${schema}.dead_letters`,

@@ -22,10 +22,35 @@ export async function insertProcessedKeys(
     from generate_series(1, ${options.count}::int) as n`.execute(database.db);
 }
 
-/** Moves every stored key and dead letter `ageMs` into the past. */
+/**
+ * Moves time forward by `ageMs` for retention: every stored key (slices and legacy table) and
+ * every slice start moves that far into the past, as if that time had passed.
+ */
 export async function backdate(database: TestDatabase, ageMs: number): Promise<void> {
-  await sql`update ${sql.table(`${database.schema}.processed_messages`)}
-    set processed_at = processed_at - make_interval(secs => ${ageMs / 1000}::float8)`.execute(database.db);
+  const shift = sql`make_interval(secs => ${ageMs / 1000}::float8)`;
+  const table = (name: string) => sql.table(`${database.schema}.${name}`);
+  await sql`update ${table('processed_messages')} set processed_at = processed_at - ${shift}`.execute(
+    database.db,
+  );
+  await sql`update ${table('processed_messages_legacy')} set processed_at = processed_at - ${shift}`.execute(
+    database.db,
+  );
+  await sql`update ${table('processed_message_slices')} set starts_at = starts_at - ${shift}`.execute(
+    database.db,
+  );
+}
+
+/** Inserts keys into the pre-slice legacy table, as a deployment before migration 0005 stored them. */
+export async function insertLegacyKeys(
+  database: TestDatabase,
+  options: { readonly keys: readonly string[]; readonly ageMs: number; readonly group?: string },
+): Promise<void> {
+  await sql`
+    insert into ${sql.table(`${database.schema}.processed_messages_legacy`)}
+      (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport, processed_at)
+    select ${options.group ?? 'billing'}, k, 'M-' || k, 'orders', 'created', 'OrderHandlers.onOrderCreated', '\\x00'::bytea, 1, 'test',
+           now() - make_interval(secs => ${options.ageMs / 1000}::float8)
+    from unnest(${[...options.keys]}::text[]) as k`.execute(database.db);
 }
 
 /** The output of one in-process run of the `idem` CLI. */

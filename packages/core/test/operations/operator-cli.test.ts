@@ -6,7 +6,7 @@ import { advisoryLockKey, createProcessor, sendInTransaction } from '../../src/i
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { idem, insertProcessedKeys } from './operations-support.js';
+import { backdate, idem, insertProcessedKeys } from './operations-support.js';
 
 const DAY = 86_400_000;
 const fixtureConfig = fileURLToPath(new URL('./fixtures/idem.config.mjs', import.meta.url));
@@ -23,23 +23,22 @@ describe('idem operator CLI', () => {
   }
 
   describe('idem cleanup', () => {
-    it('deletes expired keys and prints rows deleted and the lag', async () => {
+    it('drops expired slices and prints what it dropped, created and the lag', async () => {
       const { schema, url } = database();
-      await insertProcessedKeys(database(), { count: 25, ageMs: 10 * DAY });
-      await insertProcessedKeys(database(), { count: 2, ageMs: 2 * DAY });
+      expect((await idem(['cleanup', '--older-than', '4d', '--schema', schema], url)).code).toBe(0);
+      await insertProcessedKeys(database(), { count: 25, ageMs: 0 });
+      await backdate(database(), 6 * DAY);
+      await insertProcessedKeys(database(), { count: 2, ageMs: 0, prefix: 'young-' });
 
-      const run = await idem(
-        ['cleanup', '--older-than', '7d', '--batch-size', '10', '--schema', schema],
-        url,
-      );
+      const run = await idem(['cleanup', '--older-than', '4d', '--schema', schema], url);
 
       expect(run.code).toBe(0);
       expect(run.out[0]).toMatch(
         new RegExp(
-          `^Deleted 25 processed keys older than 7d in 3 batch\\(es\\), .* \\(schema "${schema}"\\)\\.$`,
+          `^Dropped 2 expired slice\\(s\\) \\(~\\d+ keys\\) older than 4d, created 3 slice\\(s\\) ahead, .* \\(schema "${schema}"\\)\\.$`,
         ),
       );
-      expect(run.out[1]).toMatch(/^Lag: the oldest remaining key is 2d( \d+s)? old \(/);
+      expect(run.out[1]).toMatch(/^Lag: the oldest slice started (3d 23h 59m \d+s|4d( \d+s)?) ago \(/);
       expect(run.err).toEqual([]);
       expect(await database().count('processed_messages')).toBe(2);
     });
@@ -49,7 +48,7 @@ describe('idem operator CLI', () => {
       const run = await idem(['cleanup', '--older-than', '12h', '--schema', schema], url);
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/^warning: dedup window 12h is shorter than broker retention 3d/);
-      expect(run.stdout).toContain('Lag: no processed keys remain.');
+      expect(run.stdout).toContain('created 2 slice(s) ahead');
     });
 
     it('says it skipped when another instance is cleaning, and exits 0', async () => {
@@ -72,7 +71,7 @@ describe('idem operator CLI', () => {
 
     it('exits 2 on a missing or unreadable duration', async () => {
       const { url } = database();
-      expect((await idem(['cleanup'], url)).code).toBe(2);
+      expect((await idem(['cleanup', '--slice', 'soon'], url)).code).toBe(2);
       const bad = await idem(['cleanup', '--older-than', 'a week'], url);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/cannot read duration "a week"/);
@@ -304,7 +303,8 @@ describe('idem operator CLI', () => {
 
     it('fails with a fix when the window is unsafe or retention is not running', async () => {
       const { schema, url } = database();
-      await insertProcessedKeys(database(), { count: 1, ageMs: 30 * DAY });
+      await insertProcessedKeys(database(), { count: 1, ageMs: 0 });
+      await backdate(database(), 30 * DAY);
       const run = await idem(
         ['doctor', '--dedup-window', '2d', '--broker-retention', '3d', '--schema', schema],
         url,
@@ -367,7 +367,7 @@ describe('idem operator CLI', () => {
       expect(run.code).toBe(1);
       expect(run.out).toEqual(
         expect.arrayContaining([
-          '✗ schema migrated and current: schema idem_never_migrated: 4 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox',
+          '✗ schema migrated and current: schema idem_never_migrated: 5 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages',
           "    fix: run `idem migrate --schema idem_never_migrated` as the schema's owner (the migration role)",
         ]),
       );

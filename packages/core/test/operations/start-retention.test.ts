@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type CleanupResult, type LogFields, type Logger, startRetention } from '../../src/index.js';
+import {
+  type CleanupResult,
+  cleanupProcessedMessages,
+  DEFAULT_DEDUP_WINDOW_MS,
+  type LogFields,
+  type Logger,
+  startRetention,
+} from '../../src/index.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { insertProcessedKeys } from './operations-support.js';
+import { backdate, insertProcessedKeys } from './operations-support.js';
 
 const DAY = 86_400_000;
 
@@ -25,7 +32,9 @@ describe('startRetention', () => {
 
   it('cleans in the background, logs each run, and stops', async () => {
     const { db, schema } = database();
-    await insertProcessedKeys(database(), { count: 12, ageMs: 10 * DAY });
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 7 * DAY });
+    await insertProcessedKeys(database(), { count: 12, ageMs: 0 });
+    await backdate(database(), 10 * DAY);
     const lines: LogLine[] = [];
     const runs: CleanupResult[] = [];
     let firstRun: () => void = () => {};
@@ -48,15 +57,14 @@ describe('startRetention', () => {
     await ran;
     await retention.stop();
 
-    expect(runs).toEqual([
-      expect.objectContaining({ status: 'done', deleted: 12, batches: 3, caughtUp: true }),
-    ]);
+    // Slices of 1.75 days: slice 0 (the 12 keys) ended 8.25 days ago and is dropped whole.
+    expect(runs).toEqual([expect.objectContaining({ status: 'done', slicesDropped: 1, caughtUp: true })]);
     expect(await database().count('processed_messages')).toBe(0);
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'info',
         message: 'retention run finished',
-        fields: expect.objectContaining({ schema, deleted: 12 }),
+        fields: expect.objectContaining({ schema, slicesDropped: 1 }),
       }),
     );
     // A safe window logs no warning.
@@ -83,32 +91,28 @@ describe('startRetention', () => {
     ]);
   });
 
-  it('stops a run in progress after its current batch, and stop() waits for it', async () => {
+  it('keeps keys for a safe default window when none is given', async () => {
     const { db, schema } = database();
-    const total = 3000;
-    await insertProcessedKeys(database(), { count: total, ageMs: 10 * DAY });
+    const lines: LogLine[] = [];
     const runs: CleanupResult[] = [];
     const retention = startRetention({
       db,
       schema,
-      dedupWindowMs: 7 * DAY,
       intervalMs: 60_000,
       initialDelayMs: 0,
-      batchSize: 1,
-      maxBatches: total,
+      logger: recordingLogger(lines),
       onRun: (result) => runs.push(result),
     });
-    // Wait until the run has deleted something, then stop it mid-way.
-    while ((await database().count('processed_messages')) === total) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await expect.poll(() => runs.length).toBe(1);
     await retention.stop();
 
-    expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'done', caughtUp: false });
-    const remaining = await database().count('processed_messages');
-    expect(remaining).toBeGreaterThan(0);
-    expect(runs[0]?.status === 'done' && runs[0].deleted).toBe(total - remaining);
+    // 4 days: longer than RocketMQ's 72 h retention plus its 4 h 45 m retry horizon, no warning.
+    expect(DEFAULT_DEDUP_WINDOW_MS).toBe(4 * DAY);
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([]);
+    expect(runs[0]).toMatchObject({ status: 'done', slicesCreated: 2 });
+    expect(runs[0]?.status === 'done' && runs[0].cutoff.getTime()).toBeLessThan(
+      Date.now() - 4 * DAY + 60_000,
+    );
   });
 
   it('logs one warning when runs start failing, not one per run', async () => {

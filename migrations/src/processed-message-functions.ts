@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The first key of the two-key advisory locks that serialise claims of one key in `schema`. Two
+ * claims of the same key take the same lock, whichever slice they write to; the two-key form
+ * never collides with the single-bigint locks retention and migrations take.
+ */
+export function claimLockClass(schema: string): number {
+  return createHash('sha256').update(`idem:claim:${schema}`).digest().readInt32BE(0);
+}
+
+/**
+ * The slice new keys go to: the newest slice that has started, or the oldest slice when none has
+ * (a transaction that began before the first slice was created). Retention creates slices ahead,
+ * so when it stops running keys keep going to the last started slice instead of failing.
+ */
+export function currentSliceFunction(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+    create function ${s}.current_processed_slice() returns integer
+    language sql stable as $$
+      select coalesce(
+        (select max(slice) from ${s}.processed_message_slices where starts_at <= now()),
+        (select min(slice) from ${s}.processed_message_slices))
+    $$`;
+}
+
+/**
+ * The claim, one round trip: lock each key (in a fixed order, so two batches cannot deadlock on
+ * each other), then insert the keys that no slice and no legacy row holds. The insert runs after
+ * the locks in its own statement, so under READ COMMITTED its snapshot already shows what the
+ * previous holder of a lock committed: a concurrent duplicate waits for the first delivery and
+ * then finds its key (skip) or not (it rolled back: claim). Keys come back in their stored form.
+ */
+export function claimFunction(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+    create function ${s}.claim_processed_messages(
+      p_group text, p_keys text[], p_original_keys bytea[], p_message_ids text[], p_topics text[],
+      p_tags text[], p_handlers text[], p_payload_hashes bytea[], p_attempts integer[],
+      p_transports text[])
+    returns setof text
+    language plpgsql volatile as $$
+    declare
+      v_lock integer;
+      v_slice integer;
+    begin
+      for v_lock in select distinct hashtext(p_group || '/' || k) from unnest(p_keys) as k order by 1 loop
+        perform pg_advisory_xact_lock(${claimLockClass(schema)}, v_lock);
+      end loop;
+      v_slice := ${s}.current_processed_slice();
+      return query
+        insert into ${s}.processed_messages as p
+          (consumer_group, idempotency_key, original_key, message_id, topic, tag, handler,
+           payload_hash, delivery_attempt, transport, slice)
+        select p_group, c.key, c.original_key, c.message_id, c.topic, c.tag, c.handler,
+               c.payload_hash, c.attempt, c.transport, v_slice
+        from unnest(p_keys, p_original_keys, p_message_ids, p_topics, p_tags, p_handlers,
+                    p_payload_hashes, p_attempts, p_transports)
+          as c(key, original_key, message_id, topic, tag, handler, payload_hash, attempt, transport)
+        where not exists (select 1 from ${s}.processed_messages o
+                          where o.consumer_group = p_group and o.idempotency_key = c.key)
+          and not exists (select 1 from ${s}.processed_messages_legacy l
+                          where l.consumer_group = p_group and l.idempotency_key = c.key)
+        on conflict do nothing
+        returning p.idempotency_key;
+    end
+    $$`;
+}
+
+/**
+ * Retention: creates slices ahead, empties the legacy table once all its keys are older than the
+ * window, and drops every slice whose successor started longer ago than the window (no key in it
+ * is younger). Each step waits at most `p_lock_timeout` for its lock and is otherwise deferred to
+ * the next run, so consumers never queue behind retention for longer than that. Security definer:
+ * the consumers' role has no DDL rights, the schema's owner does.
+ */
+export function rotateFunction(schema: string): string {
+  const s = `"${schema}"`;
+  const lit = `'${schema}'`;
+  return `
+    create function ${s}.rotate_processed_messages(
+      p_window interval, p_slice interval, p_lead integer, p_lock_timeout text)
+    returns table (created integer, dropped integer, dropped_keys bigint, deferred integer,
+                   legacy_truncated boolean, legacy_keys bigint, oldest_slice_at timestamptz)
+    language plpgsql volatile security definer
+    set search_path = pg_catalog, pg_temp as $$
+    declare
+      v_last record;
+      v_old record;
+      v_next integer;
+      v_name text;
+      v_keys bigint;
+    begin
+      if p_slice <= interval '0' or p_window < interval '0' or p_lead < 1 then
+        raise exception 'rotate_processed_messages: bad window %, slice % or lead %', p_window, p_slice, p_lead
+          using errcode = '22023';
+      end if;
+      created := 0; dropped := 0; dropped_keys := 0; deferred := 0;
+      legacy_truncated := false; legacy_keys := 0;
+      perform set_config('lock_timeout', p_lock_timeout, true);
+
+      -- Ahead: create-then-attach takes only SHARE UPDATE EXCLUSIVE on the parent, which claims
+      -- do not conflict with (CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE).
+      loop
+        exit when (select count(*) from ${s}.processed_message_slices where starts_at > now()) >= p_lead;
+        select slice, starts_at into v_last from ${s}.processed_message_slices order by slice desc limit 1;
+        v_next := v_last.slice + 1;
+        v_name := 'processed_messages_' || v_next;
+        execute format('create table %I.%I (like %I.processed_messages including defaults)', ${lit}, v_name, ${lit});
+        execute format('alter table %I.processed_messages attach partition %I.%I for values in (%s)',
+                       ${lit}, ${lit}, v_name, v_next);
+        insert into ${s}.processed_message_slices (slice, starts_at)
+        values (v_next, greatest(v_last.starts_at + p_slice, now()));
+        created := created + 1;
+      end loop;
+
+      -- Nothing writes the legacy table after the upgrade: once its newest key is older than the
+      -- window it is emptied in one statement.
+      if exists (select 1 from ${s}.processed_messages_legacy)
+         and not exists (select 1 from ${s}.processed_messages_legacy where processed_at >= now() - p_window) then
+        begin
+          select greatest(reltuples, 0)::bigint into legacy_keys from pg_class
+          where oid = to_regclass(format('%I.processed_messages_legacy', ${lit}));
+          truncate ${s}.processed_messages_legacy;
+          legacy_truncated := true;
+        exception when lock_not_available then
+          deferred := deferred + 1;
+          legacy_keys := 0;
+        end;
+      end if;
+
+      -- Expired: a slice stopped receiving keys when its successor started.
+      for v_old in
+        select o.slice,
+               (select min(n.starts_at) from ${s}.processed_message_slices n where n.starts_at > o.starts_at) as ended_at
+        from ${s}.processed_message_slices o order by o.slice
+      loop
+        exit when v_old.ended_at is null or v_old.ended_at > now() - p_window;
+        v_name := 'processed_messages_' || v_old.slice;
+        begin
+          select greatest(reltuples, 0)::bigint into v_keys from pg_class
+          where oid = to_regclass(format('%I.%I', ${lit}, v_name));
+          execute format('drop table if exists %I.%I', ${lit}, v_name);
+          delete from ${s}.processed_message_slices where slice = v_old.slice;
+          dropped := dropped + 1;
+          dropped_keys := dropped_keys + coalesce(v_keys, 0);
+        exception when lock_not_available then
+          deferred := deferred + 1;
+          exit;
+        end;
+      end loop;
+      oldest_slice_at := (select min(starts_at) from ${s}.processed_message_slices);
+      return next;
+    end
+    $$`;
+}
