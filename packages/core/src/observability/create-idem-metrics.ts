@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { ConsumerHealth } from '../consumer/consumer-health.js';
-import type { ConsumerEvent } from '../consumer/consumer-runtime.js';
+import type { ConsumerEvent } from '../consumer/consumer-loop-options.js';
 import { OutageTracker } from '../consumer/outage-tracker.js';
 import type { DispatchResult } from '../dispatch-result.js';
 import { IdemError } from '../errors.js';
