@@ -99,6 +99,7 @@ export {
 export type { DispatchInfo, DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
 export type { ConsumerVerdict, ProbeVerdict } from './observability/judge-consumers.js';
 export type { PromClient } from './observability/load-prom-client.js';
+export { logFieldsJson } from './observability/log-fields-json.js';
 export { REDACTED, redactSecrets, secretsInUrl } from './observability/redact-secrets.js';
 export {
   type HealthServer,
