@@ -1,5 +1,5 @@
-import type { ConsumerEvent, Logger } from '@idem/core';
-import { createTcpConsumer, type TcpConsumer } from '@idem/rocketmq-tcp';
+import type { ConsumerEvent, IdemConsumer, Logger } from '@idem/core';
+import { createTcpConsumer } from '@idem/rocketmq-tcp';
 import { InvoiceHandlers } from './invoice-handlers.js';
 import { createOrdersDatabase } from './orders-database.js';
 import { migrateOrdersDatabase } from './orders-migrations.js';
@@ -17,7 +17,7 @@ export interface OrdersServiceConfig {
 
 /** The running service. */
 export interface OrdersService {
-  readonly consumer: TcpConsumer;
+  readonly consumer: IdemConsumer;
   stop(): Promise<void>;
 }
 
@@ -27,13 +27,15 @@ export async function startOrdersService(config: OrdersServiceConfig): Promise<O
   try {
     await migrateOrdersDatabase(db);
     const consumer = createTcpConsumer({
-      endpoints: config.rocketmqEndpoints,
+      endpoint: config.rocketmqEndpoints,
       consumerGroup: 'billing',
       db,
       handlers: [new InvoiceHandlers()],
       concurrency: 32,
       ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
-      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+      ...(config.credentials === undefined
+        ? {}
+        : { accessKeyId: config.credentials.accessKey, accessKeySecret: config.credentials.accessSecret }),
       ...(config.logger === undefined ? {} : { logger: config.logger }),
       ...(config.onEvent === undefined ? {} : { onEvent: config.onEvent }),
     });
