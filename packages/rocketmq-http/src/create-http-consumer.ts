@@ -1,4 +1,4 @@
-import { createConsumer, createRedactingLogger, type IdemConsumer, silentLogger } from '@idem/core';
+import { createConsumer, type IdemConsumer } from '@idem/core';
 import type { HttpConsumerOptions } from './http-consumer-options.js';
 import { checkResourceNames, resolveHttpConsumerOptions } from './resolve-http-consumer-options.js';
 import { MAX_MESSAGES_PER_REQUEST, RocketMQHttpSource } from './rocketmq-http-source.js';
@@ -31,37 +31,20 @@ export type HttpConsumer = IdemConsumer;
  *   db,
  *   handlers: [new InvoiceHandlers()],
  * });
- * await consumer.start();
- * // On SIGTERM, stop the consumer first, then close the database.
- * async function shutdown(): Promise<void> {
- *   await consumer.stop(); // stops receiving, finishes and acks in-flight messages, disconnects
- *   await db.destroy(); // closes the pool: its idle connections would hold the process ~10 s more
- * }
- * process.once('SIGTERM', () => void shutdown());
+ * await consumer.start(); // on SIGTERM: await consumer.stop(), then db.destroy()
  * ```
  */
 export function createHttpConsumer<DB>(options: HttpConsumerOptions<DB>): IdemConsumer {
   const resolved = resolveHttpConsumerOptions(options);
-  // The SDK's errors can carry request details: the secret must not reach the user's log.
-  const logger = createRedactingLogger(options.logger ?? silentLogger, resolved.secrets);
   return createConsumer({
     ...options,
-    logger,
+    // The SDK's errors can carry request details: createConsumer keeps them out of the user's log.
+    secrets: resolved.secrets,
     maxBatchSize: MAX_MESSAGES_PER_REQUEST,
-    source: (processor) => {
+    source(processor, logger) {
       checkResourceNames(processor);
-      return new RocketMQHttpSource({
-        endpoint: resolved.endpoint,
-        accessKeyId: resolved.accessKeyId,
-        accessKeySecret: resolved.accessKeySecret,
-        securityToken: resolved.securityToken,
-        instanceId: resolved.instanceId,
-        consumerGroup: processor.consumerGroup,
-        subscriptions: processor.subscriptions,
-        ordered: resolved.ordered,
-        waitSeconds: resolved.waitSeconds,
-        logger,
-      });
+      const { consumerGroup, subscriptions } = processor;
+      return new RocketMQHttpSource({ ...resolved, consumerGroup, subscriptions, logger });
     },
   });
 }

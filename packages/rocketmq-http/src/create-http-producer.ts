@@ -30,24 +30,14 @@ import { RocketMQHttpProducerTransport } from './rocketmq-http-producer-transpor
  *   accessKeySecret: process.env.MQ_ACCESS_KEY_SECRET ?? '',
  *   namespace: 'MQ_INST_123',
  * });
- * await producer.start();
- * const [outcome] = await producer.send([
- *   { id: 'invoice-1', topic: 'invoices', tag: 'created', keys: ['invoice-1'], body: Buffer.from('{"id":1}'),
- *     properties: {}, messageGroup: undefined, deliverAt: undefined },
- * ]);
- * if (outcome?.status === 'failed') console.error(outcome.error.code, outcome.error.retryable);
- * await producer.stop();
+ * await producer.start(); // then send() and stop() as with every MessageProducer (see docs/outbox.md)
  * ```
  */
 export function createHttpProducer(options: HttpProducerOptions): MessageProducer {
   const connection = resolveHttpConnection(options);
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
   const transport = new RocketMQHttpProducerTransport({
-    endpoint: connection.endpoint,
-    accessKeyId: connection.accessKeyId,
-    accessKeySecret: connection.accessKeySecret,
-    securityToken: connection.securityToken,
-    instanceId: connection.instanceId,
+    ...connection,
     // The SDK's own timeout ends a hung request (and its socket) just before Idem gives up on it.
     publishTimeoutMs: attemptTimeoutMs,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,

@@ -1,4 +1,4 @@
-import { createConsumer, createRedactingLogger, type IdemConsumer, silentLogger } from '@idem/core';
+import { createConsumer, type IdemConsumer } from '@idem/core';
 import { RocketMQTcpSource } from './rocketmq-tcp-source.js';
 import { resolveTcpConnection } from './tcp-connection-options.js';
 import type { TcpConsumerOptions } from './tcp-consumer-options.js';
@@ -30,24 +30,16 @@ export type TcpConsumer = IdemConsumer;
  */
 export function createTcpConsumer<DB>(options: TcpConsumerOptions<DB>): IdemConsumer {
   const connection = resolveTcpConnection(options);
-  // The client logs its settings and errors: the secret must not reach the user's log.
-  const logger = createRedactingLogger(options.logger ?? silentLogger, connection.secrets);
+  const timing = {
+    invisibleDurationMs: options.invisibleDurationMs ?? 30_000,
+    longPollingTimeoutMs: options.longPollingTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 3000,
+  };
+  // The client logs its settings and errors: createConsumer keeps the secret out of the user's log.
   return createConsumer({
     ...options,
-    logger,
-    source: (processor) =>
-      new RocketMQTcpSource({
-        endpoints: connection.endpoints,
-        consumerGroup: processor.consumerGroup,
-        namespace: connection.namespace,
-        subscriptions: processor.subscriptions,
-        credentials: connection.credentials,
-        tls: connection.tls,
-        invisibleDurationMs: options.invisibleDurationMs ?? 30_000,
-        longPollingTimeoutMs: options.longPollingTimeoutMs ?? 10_000,
-        requestTimeoutMs: options.requestTimeoutMs ?? 3000,
-        startupTimeoutMs: connection.startupTimeoutMs,
-        logger,
-      }),
+    secrets: connection.secrets,
+    source: ({ consumerGroup, subscriptions }, logger) =>
+      new RocketMQTcpSource({ ...connection, ...timing, consumerGroup, subscriptions, logger }),
   });
 }

@@ -32,28 +32,18 @@ import type { TcpProducerOptions } from './tcp-producer-options.js';
  */
 export function createTcpProducer(options: TcpProducerOptions): MessageProducer {
   const connection = resolveTcpConnection(options);
-  const requestTimeoutMs = options.requestTimeoutMs ?? 3000;
-  if (!(requestTimeoutMs >= 1000)) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `requestTimeoutMs must be at least 1000, got ${requestTimeoutMs}`,
-    );
-  }
+  const requestTimeoutMs = producerRequestTimeoutMs(options.requestTimeoutMs);
   const logger = createRedactingLogger(options.logger ?? silentLogger, connection.secrets);
-  const transport = new RocketMQTcpProducerTransport({
-    endpoints: connection.endpoints,
-    namespace: connection.namespace,
-    credentials: connection.credentials,
-    tls: connection.tls,
-    topics: options.topics ?? [],
-    requestTimeoutMs,
-    startupTimeoutMs: connection.startupTimeoutMs,
-    logger,
-  });
+  const topics = options.topics ?? [];
   // An attempt spans a route lookup and a send, each with the gRPC deadline.
-  return createRetryingProducer(transport, {
-    attemptTimeoutMs: 2 * requestTimeoutMs + 1000,
-    ...options,
-    logger,
-  });
+  const attempt = { attemptTimeoutMs: 2 * requestTimeoutMs + 1000 };
+  return createRetryingProducer(
+    new RocketMQTcpProducerTransport({ ...connection, topics, requestTimeoutMs, logger }),
+    { ...attempt, ...options, logger },
+  );
+}
+
+function producerRequestTimeoutMs(value = 3000): number {
+  if (value >= 1000) return value;
+  throw new IdemError('INVALID_CONFIGURATION', `requestTimeoutMs must be at least 1000, got ${value}`);
 }

@@ -119,7 +119,12 @@ function defaultRetryDelayMs(attempt: number): number {
   return Math.min(1000 * 2 ** (attempt - 1), 60_000);
 }
 
-function integerInRange(name: string, value: unknown, max = Number.POSITIVE_INFINITY): number {
+/**
+ * Checks an integer option of a consumer: `value`, between 1 and `max`.
+ *
+ * @throws IdemError `INVALID_CONFIGURATION` naming the option.
+ */
+export function integerInRange(name: string, value: unknown, max = Number.POSITIVE_INFINITY): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw invalid(
       name,

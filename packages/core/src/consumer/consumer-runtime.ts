@@ -11,6 +11,7 @@ import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';
 import {
   type ConsumerEvent,
   type ConsumerLoopOptions,
+  integerInRange,
   resolveConsumerLoopOptions,
 } from './consumer-loop-options.js';
 import { handOffCommitted } from './consumer-outbox.js';
@@ -80,7 +81,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     options,
     options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize },
   );
-  const receivers = positiveInteger('receivers', options.receivers ?? 1);
+  const receivers = integerInRange('receivers', options.receivers ?? 1);
   const logger = options.logger ?? silentLogger;
   const fields = { consumerGroup: processor.consumerGroup, transport: source.description };
 
@@ -394,16 +395,6 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       };
     },
   };
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `option ${name} must be an integer >= 1, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 function missingResult(message: InboundMessage): DispatchResult {

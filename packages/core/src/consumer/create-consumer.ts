@@ -1,5 +1,6 @@
 import { createProcessor, type Processor, type ProcessorOptions } from '../create-processor.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { createRedactingLogger } from '../observability/create-redacting-logger.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { type ConsumerLoopOptions, resolveConsumerLoopOptions } from './consumer-loop-options.js';
 import { type ConsumerProducerOptions, consumerOutboxOption } from './consumer-outbox.js';
@@ -40,9 +41,17 @@ export interface IdemConsumer {
 export interface CreateConsumerOptions<DB, Receipt> extends IdemConsumerOptions<DB> {
   /**
    * The broker side, or a function building it from the processor (whose `consumerGroup` and
-   * `subscriptions` the source subscribes to). Called once, after every option was checked.
+   * `subscriptions` the source subscribes to) and the consumer's logger (secrets redacted).
+   * Called once, after every option was checked.
    */
-  readonly source: MessageSource<Receipt> | ((processor: Processor) => MessageSource<Receipt>);
+  readonly source:
+    | MessageSource<Receipt>
+    | ((processor: Processor, logger: Logger) => MessageSource<Receipt>);
+  /**
+   * The adapter's secrets (access key secret, token): removed from every line the consumer, its
+   * processor and its source log, whatever carried them there (a client's error, a message key).
+   */
+  readonly secrets?: readonly string[];
   /** Receives running at once. Default one per subscribed topic. */
   readonly receivers?: number;
   /** The most messages one receive of this source can return; a larger `batchSize` is refused. */
@@ -69,9 +78,9 @@ export function createConsumer<DB, Receipt>(options: CreateConsumerOptions<DB, R
   const limits = options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize };
   // Checked before anything is built, so a bad option fails the same way on every transport.
   const loop = resolveConsumerLoopOptions(options, limits);
-  const logger: Logger = options.logger ?? silentLogger;
-  const processor = createProcessor(options);
-  const source = typeof options.source === 'function' ? options.source(processor) : options.source;
+  const logger = createRedactingLogger(options.logger ?? silentLogger, options.secrets ?? []);
+  const processor = createProcessor({ ...options, logger });
+  const source = typeof options.source === 'function' ? options.source(processor, logger) : options.source;
   const runtime = createConsumerRuntime({
     ...loop,
     ...limits,
