@@ -11,43 +11,19 @@ import type { InboundMessage } from './message.js';
 import type { DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
 import { instrumentHandlers } from './observability/instrument-handlers.js';
 import { ROCKETMQ_DEFAULT_MAX_RETRIES } from './operations/rocketmq-retry-defaults.js';
-import type {
-  MessageGroupDeadLetterPolicy,
-  PayloadMismatchPolicy,
-  ProcessorRuntime,
-} from './processor-runtime.js';
+import type { ProcessorPolicyOptions } from './processor-policy-options.js';
+import type { ProcessorRuntime } from './processor-runtime.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 import type { IdemTables } from './store/idem-tables.js';
 
-/** Options of {@link createProcessor}. */
-export interface ProcessorOptions<DB = unknown> {
+/** Options of {@link createProcessor}: the database, the handlers, the policies and the hooks. */
+export interface ProcessorOptions<DB = unknown> extends ProcessorPolicyOptions {
   /** Your kysely instance on Postgres; handlers write through `ctx.trx`, a transaction of it. */
   readonly db: Kysely<DB>;
   /** Instances of `@Consumer` classes. */
   readonly handlers: readonly object[];
   /** The consumer group (idempotency scope) when the classes name none. */
   readonly consumerGroup?: string;
-  /** The Postgres schema of Idem's tables. Default `idem`. */
-  readonly schema?: string;
-  /**
-   * How long a delivery waits for a concurrent delivery of the same key to finish. Keep it well
-   * below the broker's invisible duration. Default 5000 ms.
-   */
-  readonly lockTimeoutMs?: number;
-  /**
-   * A handler failing on this delivery attempt (or later) dead-letters the message instead of
-   * leaving it to redelivery. Default 17: RocketMQ redelivers a failed message 16 times
-   * (`maxReconsumeTimes`), so its 17th delivery is its last, and Idem records the dead letter
-   * (body and reason, replayable) on that delivery instead of leaving it to the broker's DLQ.
-   */
-  readonly maxAttempts?: number;
-  /** Same key, different body: `dead-letter` (default) or `ignore` (acked as a duplicate, logged). */
-  readonly onPayloadMismatch?: PayloadMismatchPolicy;
-  /**
-   * A dead letter in a FIFO message group: `quarantine` (default) parks the group's later
-   * messages until `idem groups release`, keeping the order; `continue` processes them.
-   */
-  readonly onMessageGroupDeadLetter?: MessageGroupDeadLetterPolicy;
   readonly logger?: Logger;
   /** Called with every result, for metrics and tracing. Must not throw. */
   readonly onResult?: (result: DispatchResult, message: InboundMessage) => void;
@@ -117,6 +93,10 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
   if (onPayloadMismatch !== 'dead-letter' && onPayloadMismatch !== 'ignore') {
     throw invalidOption('onPayloadMismatch', onPayloadMismatch, "'dead-letter' or 'ignore'");
   }
+  const onMessageGroupDeadLetter = options.onMessageGroupDeadLetter ?? 'quarantine';
+  if (onMessageGroupDeadLetter !== 'quarantine' && onMessageGroupDeadLetter !== 'continue') {
+    throw invalidOption('onMessageGroupDeadLetter', onMessageGroupDeadLetter, "'quarantine' or 'continue'");
+  }
   const registry = buildHandlerRegistry(options.handlers, options.consumerGroup);
   const db = options.db as unknown as Kysely<IdemTables>;
   const runtime: ProcessorRuntime = {
@@ -126,7 +106,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     lockTimeoutMs,
     maxAttempts,
     onPayloadMismatch,
-    onMessageGroupDeadLetter: options.onMessageGroupDeadLetter ?? 'quarantine',
+    onMessageGroupDeadLetter,
     logger: options.logger ?? silentLogger,
   };
   const { instrumentation } = options;
@@ -139,12 +119,12 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     try {
       instrumentation?.onResult(result, message, info);
     } catch (error) {
-      runtime.logger.error({ error: String(error) }, 'instrumentation.onResult threw; results keep flowing');
+      runtime.logger.error({ err: error }, 'instrumentation.onResult threw; results keep flowing');
     }
     try {
       options.onResult?.(result, message);
     } catch (error) {
-      runtime.logger.error({ error: String(error) }, 'onResult threw; results keep flowing');
+      runtime.logger.error({ err: error }, 'onResult threw; results keep flowing');
     }
   };
   return {

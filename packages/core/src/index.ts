@@ -10,6 +10,14 @@ export { classifyDatabaseError } from './classify-database-error.js';
 export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
 export type { DatabaseUnavailableAtStart } from './consumer/check-database-at-start.js';
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
+export type {
+  ConsumerEvent,
+  ConsumerLoopLimits,
+  ConsumerLoopOptions,
+  DispatchMode,
+  ResolvedConsumerLoopOptions,
+} from './consumer/consumer-loop-options.js';
+export { resolveConsumerLoopOptions } from './consumer/consumer-loop-options.js';
 export {
   type ConsumerOutboxOptions,
   type ConsumerProducerOptions,
@@ -17,12 +25,16 @@ export {
   createConsumerOutbox,
 } from './consumer/consumer-outbox.js';
 export {
-  type ConsumerEvent,
   type ConsumerRuntime,
   type ConsumerRuntimeOptions,
   createConsumerRuntime,
-  type DispatchMode,
 } from './consumer/consumer-runtime.js';
+export {
+  type CreateConsumerOptions,
+  createConsumer,
+  type IdemConsumer,
+  type IdemConsumerOptions,
+} from './consumer/create-consumer.js';
 export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
 export { type OutageState, OutageTracker, type OutageTrackerTiming } from './consumer/outage-tracker.js';
 export { raceAbort, waitOrAbort } from './consumer/race-abort.js';
@@ -88,6 +100,7 @@ export {
 export type { DispatchInfo, DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
 export type { ConsumerVerdict, ProbeVerdict } from './observability/judge-consumers.js';
 export type { PromClient } from './observability/load-prom-client.js';
+export { logFieldsJson } from './observability/log-fields-json.js';
 export { REDACTED, redactSecrets, secretsInUrl } from './observability/redact-secrets.js';
 export {
   type HealthServer,
@@ -197,6 +210,7 @@ export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message
 export type { ProducerTransport } from './outbox/producer-transport.js';
 export { type SendInTransactionOptions, sendInTransaction } from './outbox/send-in-transaction.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
+export { type ProcessorPolicyOptions, pickProcessorPolicy } from './processor-policy-options.js';
 export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';
 export type {

@@ -22,6 +22,6 @@ export interface InboundMessage {
   readonly bornAt: Date | undefined;
   /** The FIFO message group (RocketMQ) or sharding key (ApsaraMQ HTTP), if any. */
   readonly messageGroup: string | undefined;
-  /** Which adapter received it, e.g. `rocketmq-grpc` or `rocketmq-http`. */
+  /** Which adapter received it, `rocketmq-tcp` or `rocketmq-http`. */
   readonly transport: string;
 }

@@ -25,7 +25,7 @@ import { readWarehouseConfig } from './warehouse-config.js';
           transports: [
             {
               kind: 'rocketmq-tcp',
-              endpoints: settings.rocketmqEndpoints,
+              endpoint: settings.rocketmqEndpoints,
               consumerGroup: 'warehouse',
               invisibleDurationMs: settings.invisibleDurationMs,
             },

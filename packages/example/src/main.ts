@@ -4,14 +4,15 @@
  *
  *   DATABASE_URL=postgres://... ROCKETMQ_ENDPOINTS=rmq-proxy:8081 pnpm --filter @idem/example-orders start
  */
-import type { Logger } from '@idem/core';
+import { type Logger, logFieldsJson } from '@idem/core';
 import { startOrdersService } from './start-orders-service.js';
 
+// Errors come as objects under `err`: logFieldsJson keeps their message, stack and cause.
 const logger: Logger = {
   debug() {},
-  info: (fields, message) => console.warn(JSON.stringify({ level: 'info', message, ...fields })),
-  warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
-  error: (fields, message) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+  info: (fields, message) => console.warn(logFieldsJson({ level: 'info', message, ...fields })),
+  warn: (fields, message) => console.warn(logFieldsJson({ level: 'warn', message, ...fields })),
+  error: (fields, message) => console.error(logFieldsJson({ level: 'error', message, ...fields })),
 };
 
 function required(name: string): string {

@@ -1,4 +1,5 @@
-import { createTcpConsumer, type TcpConsumer } from '@idem/rocketmq-tcp';
+import type { IdemConsumer } from '@idem/core';
+import { createTcpConsumer } from '@idem/rocketmq-tcp';
 import { MailerHandlers } from './mailer-handlers.js';
 import { createOrdersDatabase } from './orders-database.js';
 import { migrateOrdersDatabase } from './orders-migrations.js';
@@ -6,7 +7,7 @@ import type { OrdersServiceConfig } from './start-orders-service.js';
 
 /** The running mailer. */
 export interface MailerService {
-  readonly consumer: TcpConsumer;
+  readonly consumer: IdemConsumer;
   stop(): Promise<void>;
 }
 
@@ -20,13 +21,15 @@ export async function startMailerService(config: OrdersServiceConfig): Promise<M
   try {
     await migrateOrdersDatabase(db);
     const consumer = createTcpConsumer({
-      endpoints: config.rocketmqEndpoints,
+      endpoint: config.rocketmqEndpoints,
       consumerGroup: 'mailer',
       db,
       handlers: [new MailerHandlers()],
       concurrency: 32,
       ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
-      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+      ...(config.credentials === undefined
+        ? {}
+        : { accessKeyId: config.credentials.accessKey, accessKeySecret: config.credentials.accessSecret }),
       ...(config.logger === undefined ? {} : { logger: config.logger }),
       ...(config.onEvent === undefined ? {} : { onEvent: config.onEvent }),
     });

@@ -1,5 +1,5 @@
-import type { ConsumerEvent, Logger } from '@idem/core';
-import { createTcpConsumer, createTcpProducer, type TcpConsumer } from '@idem/rocketmq-tcp';
+import type { ConsumerEvent, IdemConsumer, Logger } from '@idem/core';
+import { createTcpConsumer, createTcpProducer } from '@idem/rocketmq-tcp';
 import { InvoiceHandlers } from './invoice-handlers.js';
 import { createOrdersDatabase } from './orders-database.js';
 import { migrateOrdersDatabase } from './orders-migrations.js';
@@ -17,7 +17,7 @@ export interface OrdersServiceConfig {
 
 /** The running service. */
 export interface OrdersService {
-  readonly consumer: TcpConsumer;
+  readonly consumer: IdemConsumer;
   stop(): Promise<void>;
 }
 
@@ -30,9 +30,11 @@ export async function startOrdersService(config: OrdersServiceConfig): Promise<O
   try {
     await migrateOrdersDatabase(db);
     const access = {
-      endpoints: config.rocketmqEndpoints,
+      endpoint: config.rocketmqEndpoints,
       ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
-      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+      ...(config.credentials === undefined
+        ? {}
+        : { accessKeyId: config.credentials.accessKey, accessKeySecret: config.credentials.accessSecret }),
       ...(config.logger === undefined ? {} : { logger: config.logger }),
     };
     const consumer = createTcpConsumer({

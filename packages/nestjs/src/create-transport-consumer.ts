@@ -1,18 +1,21 @@
-import type { ConsumerEvent, ConsumerHealth, DispatchResult, InboundMessage } from '@idem/core';
+import {
+  type ConsumerEvent,
+  type DispatchResult,
+  type IdemConsumer,
+  type InboundMessage,
+  pickProcessorPolicy,
+} from '@idem/core';
 import type { Kysely } from 'kysely';
 import { transportName } from './assign-handlers.js';
 import type { IdemModuleOptions, IdemTransportOptions } from './idem-module-options.js';
 import { nestLoggerBridge } from './nest-logger-bridge.js';
 
-/** A consumer the module runs: what every adapter's consumer offers. */
-export interface RunningConsumer {
+/** A consumer the module runs: an {@link IdemConsumer} with the name the module knows it by. */
+export interface RunningConsumer extends Omit<IdemConsumer, 'processor'> {
   /** `<kind>:<consumerGroup>` unless the transport was given a `name`. */
   readonly name: string;
   readonly kind: IdemTransportOptions['kind'];
   readonly consumerGroup: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  health(): ConsumerHealth;
 }
 
 /**
@@ -30,21 +33,20 @@ export async function createTransportConsumer(
   const onResult = combine<[DispatchResult, InboundMessage]>(hooks?.onResult, transport.onResult);
   const onEvent = combine<[ConsumerEvent]>(hooks?.onEvent, transport.onEvent);
   // Module-wide defaults first, so a transport's own value (spread after them) wins.
-  const defaults = defined({
-    logger: options.logger ?? nestLoggerBridge(),
-    instrumentation: options.instrumentation,
-    schema: options.schema,
-    lockTimeoutMs: options.lockTimeoutMs,
-    maxAttempts: options.maxAttempts,
-    onPayloadMismatch: options.onPayloadMismatch,
-    // A transport that sends counts its outbox in the module's metrics, on its own schema.
-    outboxMetrics:
-      transport.producer === undefined
-        ? undefined
-        : options.metrics?.outboxRelay(transport.schema ?? options.schema),
-  });
+  const defaults = {
+    ...pickProcessorPolicy(options),
+    ...defined({
+      logger: options.logger ?? nestLoggerBridge(),
+      instrumentation: options.instrumentation,
+      // A transport that sends counts its outbox in the module's metrics, on its own schema.
+      outboxMetrics:
+        transport.producer === undefined
+          ? undefined
+          : options.metrics?.outboxRelay(transport.schema ?? options.schema),
+    }),
+  };
   const supplied = { db, handlers, ...defined({ onResult, onEvent }) };
-  let consumer: Omit<RunningConsumer, 'name' | 'kind' | 'consumerGroup'>;
+  let consumer: IdemConsumer;
   if (transport.kind === 'rocketmq-tcp') {
     const { createTcpConsumer } = await import('@idem/rocketmq-tcp');
     consumer = createTcpConsumer({ ...defaults, ...adapterOptionsOf(transport), ...supplied });

@@ -3,7 +3,7 @@ import type {
   DispatchInstrumentation,
   IdemMetrics,
   Logger,
-  PayloadMismatchPolicy,
+  ProcessorPolicyOptions,
 } from '@idem/core';
 import type { HttpConsumerOptions } from '@idem/rocketmq-http';
 import type { TcpConsumerOptions } from '@idem/rocketmq-tcp';
@@ -59,8 +59,13 @@ export type IdemDatabaseOption =
   | { readonly instance: Kysely<unknown> }
   | { readonly useExisting: InjectionToken };
 
-/** Options of `IdemModule.forRoot`, or what `forRootAsync`'s factory returns. */
-export interface IdemModuleOptions {
+/**
+ * Options of `IdemModule.forRoot`, or what `forRootAsync`'s factory returns. Every processor
+ * policy (`schema`, `lockTimeoutMs`, `maxAttempts`, `onPayloadMismatch`,
+ * `onMessageGroupDeadLetter`...) can be set here as a default for every transport; a
+ * transport's own value wins.
+ */
+export interface IdemModuleOptions extends ProcessorPolicyOptions {
   readonly database: IdemDatabaseOption;
   /** The consumers to run; at least one. */
   readonly transports: readonly IdemTransportOptions[];
@@ -70,11 +75,6 @@ export interface IdemModuleOptions {
   readonly instrumentation?: DispatchInstrumentation;
   /** Default logger of every transport (pino-compatible). Default: Nest's `Logger`, context `Idem`. */
   readonly logger?: Logger;
-  /** Defaults for every transport (each may override): the Postgres schema of Idem's tables. */
-  readonly schema?: string;
-  readonly lockTimeoutMs?: number;
-  readonly maxAttempts?: number;
-  readonly onPayloadMismatch?: PayloadMismatchPolicy;
   /** Start the consumers on application bootstrap. Default true; else call `IdemConsumers.start()`. */
   readonly autoStart?: boolean;
 }

@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from '@idem/core';
+import { type LogFields, type Logger, logFieldsJson } from '@idem/core';
 import { type LoggerService, Logger as NestLogger } from '@nestjs/common';
 
 /** Options of {@link nestLoggerBridge}. */
@@ -16,27 +16,19 @@ export interface NestLoggerBridgeOptions {
 /**
  * An Idem {@link Logger} that writes through Nest's logging, so Idem's lines (consumer started
  * and stopped, one line per outage) follow the application's logger configuration: its format,
- * its levels, `logger: false`. The structured fields are appended to the message as JSON.
+ * its levels, `logger: false`. The structured fields are appended to the message as JSON, errors
+ * with their message, code, stack and cause.
  *
  * The module's default logger; pass a pino logger as `logger` to keep the fields structured.
  */
 export function nestLoggerBridge(options: NestLoggerBridgeOptions = {}): Logger {
   const logger = options.logger ?? new NestLogger('Idem');
   const line = (fields: LogFields, message: string): string =>
-    Object.keys(fields).length === 0 ? message : `${message} ${safeJson(fields)}`;
+    Object.keys(fields).length === 0 ? message : `${message} ${logFieldsJson(fields)}`;
   return {
     debug: options.debug === true ? (fields, message) => logger.debug?.(line(fields, message)) : () => {},
     info: (fields, message) => logger.log(line(fields, message)),
     warn: (fields, message) => logger.warn(line(fields, message)),
     error: (fields, message) => logger.error(line(fields, message)),
   };
-}
-
-// A field that cannot be serialised must not turn a log line into a thrown error.
-function safeJson(fields: LogFields): string {
-  try {
-    return JSON.stringify(fields);
-  } catch {
-    return '{"fields":"(not serialisable)"}';
-  }
 }

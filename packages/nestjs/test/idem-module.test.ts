@@ -399,6 +399,14 @@ describe('IdemModule', () => {
     });
   });
 
+  it('gives every transport the module-wide processor policies', async () => {
+    // The processor checks the policy it is given: a module value that did not reach it would pass.
+    await expect(boot({ onMessageGroupDeadLetter: 'skip' as 'continue' })).rejects.toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+      message: expect.stringMatching(/option onMessageGroupDeadLetter must be/),
+    });
+  });
+
   it('refuses to start a transient handler', async () => {
     @Consumer({ group: 'nest-billing' })
     @Injectable({ scope: Scope.TRANSIENT })

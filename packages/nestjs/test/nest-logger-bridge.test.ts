@@ -29,6 +29,22 @@ describe('nestLoggerBridge', () => {
     ]);
   });
 
+  it('writes an error field with its message, code, stack and cause, not as {}', () => {
+    const { logger, lines } = recordingLogger();
+    const cause = new Error('connect ECONNREFUSED 127.0.0.1:8081');
+    const error = Object.assign(new Error('broker unreachable', { cause }), { code: 'BROKER_UNAVAILABLE' });
+    nestLoggerBridge({ logger }).warn({ err: error }, 'the broker is unreachable');
+    const [line] = lines;
+    const json = JSON.parse(line?.slice(line.indexOf('{')) ?? '{}') as { err: Record<string, unknown> };
+    expect(json.err).toMatchObject({
+      type: 'Error',
+      message: 'broker unreachable',
+      code: 'BROKER_UNAVAILABLE',
+      stack: expect.stringContaining('nest-logger-bridge.test.ts'),
+      cause: { message: 'connect ECONNREFUSED 127.0.0.1:8081' },
+    });
+  });
+
   it('drops the per-message debug lines unless asked for them', () => {
     const quiet = recordingLogger();
     nestLoggerBridge({ logger: quiet.logger }).debug({ key: 'k' }, 'processed');

@@ -1,5 +1,11 @@
-import { createRetryingProducer, IdemError, type MessageProducer, silentLogger } from '@idem/core';
+import {
+  createRedactingLogger,
+  createRetryingProducer,
+  type MessageProducer,
+  silentLogger,
+} from '@idem/core';
 import { redactor } from './classify-sdk-error.js';
+import { resolveHttpConnection } from './http-connection-options.js';
 import type { HttpProducerOptions } from './http-producer-options.js';
 import { RocketMQHttpProducerTransport } from './rocketmq-http-producer-transport.js';
 
@@ -22,34 +28,16 @@ import { RocketMQHttpProducerTransport } from './rocketmq-http-producer-transpor
  *   endpoint: 'http://1234567890.mqrest.cn-hangzhou.aliyuncs.com',
  *   accessKeyId: process.env.MQ_ACCESS_KEY_ID ?? '',
  *   accessKeySecret: process.env.MQ_ACCESS_KEY_SECRET ?? '',
- *   instanceId: 'MQ_INST_123',
+ *   namespace: 'MQ_INST_123',
  * });
- * await producer.start();
- * const [outcome] = await producer.send([
- *   { id: 'invoice-1', topic: 'invoices', tag: 'created', keys: ['invoice-1'], body: Buffer.from('{"id":1}'),
- *     properties: {}, messageGroup: undefined, deliverAt: undefined },
- * ]);
- * if (outcome?.status === 'failed') console.error(outcome.error.code, outcome.error.retryable);
- * await producer.stop();
+ * await producer.start(); // then send() and stop() as with every MessageProducer (see docs/outbox.md)
  * ```
  */
 export function createHttpProducer(options: HttpProducerOptions): MessageProducer {
-  if (typeof options.endpoint !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(options.endpoint)) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `endpoint must be "http(s)://host[:port]" without a path, got ${JSON.stringify(options.endpoint)}`,
-    );
-  }
-  if (!options.accessKeyId || !options.accessKeySecret) {
-    throw new IdemError('INVALID_CONFIGURATION', 'accessKeyId and accessKeySecret are required');
-  }
+  const connection = resolveHttpConnection(options);
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
   const transport = new RocketMQHttpProducerTransport({
-    endpoint: options.endpoint.replace(/\/$/, ''),
-    accessKeyId: options.accessKeyId,
-    accessKeySecret: options.accessKeySecret,
-    securityToken: options.securityToken,
-    instanceId: options.instanceId ?? '',
+    ...connection,
     // The SDK's own timeout ends a hung request (and its socket) just before Idem gives up on it.
     publishTimeoutMs: attemptTimeoutMs,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
@@ -58,6 +46,6 @@ export function createHttpProducer(options: HttpProducerOptions): MessageProduce
   return createRetryingProducer(transport, {
     ...options,
     attemptTimeoutMs: attemptTimeoutMs + 1000,
-    logger: options.logger ?? silentLogger,
+    logger: createRedactingLogger(options.logger ?? silentLogger, connection.secrets),
   });
 }

@@ -6,6 +6,7 @@
  */
 export { createHttpConsumer, type HttpConsumer } from './create-http-consumer.js';
 export { createHttpProducer } from './create-http-producer.js';
+export type { HttpConnectionOptions, ResolvedHttpConnection } from './http-connection-options.js';
 export type { HttpConsumerOptions } from './http-consumer-options.js';
 export type { HttpProducerOptions } from './http-producer-options.js';
 export type { SdkMessage } from './mq-http-client.js';

@@ -55,8 +55,8 @@ describe('one handler class consumed over TCP and HTTP', () => {
       select transport, count(*) as effects, count(distinct key) as keys from effects group by transport order by transport
     `.execute(database.db);
     expect(perTransport.rows).toEqual([
-      { transport: TCP_TRANSPORT, effects: String(COUNT), keys: String(COUNT) },
       { transport: HTTP_TRANSPORT, effects: String(COUNT), keys: String(COUNT) },
+      { transport: TCP_TRANSPORT, effects: String(COUNT), keys: String(COUNT) },
     ]);
     const perGroup = await sql<{ consumer_group: string; keys: string }>`
       select consumer_group, count(*) as keys from processed_messages group by consumer_group order by consumer_group

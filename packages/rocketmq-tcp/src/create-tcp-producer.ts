@@ -1,5 +1,12 @@
-import { createRetryingProducer, IdemError, type MessageProducer, silentLogger } from '@idem/core';
+import {
+  createRedactingLogger,
+  createRetryingProducer,
+  IdemError,
+  type MessageProducer,
+  silentLogger,
+} from '@idem/core';
 import { RocketMQTcpProducerTransport } from './rocketmq-tcp-producer-transport.js';
+import { resolveTcpConnection } from './tcp-connection-options.js';
 import type { TcpProducerOptions } from './tcp-producer-options.js';
 
 /**
@@ -13,7 +20,7 @@ import type { TcpProducerOptions } from './tcp-producer-options.js';
  * ```ts
  * import { createTcpProducer } from '@idem/rocketmq-tcp';
  *
- * const producer = createTcpProducer({ endpoints: '127.0.0.1:8081', topics: ['invoices'] });
+ * const producer = createTcpProducer({ endpoint: '127.0.0.1:8081', topics: ['invoices'] });
  * await producer.start();
  * const [outcome] = await producer.send([
  *   { id: 'invoice-1', topic: 'invoices', tag: 'created', keys: ['invoice-1'], body: Buffer.from('{"id":1}'),
@@ -24,42 +31,19 @@ import type { TcpProducerOptions } from './tcp-producer-options.js';
  * ```
  */
 export function createTcpProducer(options: TcpProducerOptions): MessageProducer {
-  if (typeof options.endpoints !== 'string' || !/^[^\s;,]+$/.test(options.endpoints)) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `endpoints must be one "host:port" of the RocketMQ proxy's gRPC port (e.g. "127.0.0.1:8081"), got ${JSON.stringify(options.endpoints)}`,
-    );
-  }
-  const requestTimeoutMs = options.requestTimeoutMs ?? 3000;
-  if (!(requestTimeoutMs >= 1000)) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `requestTimeoutMs must be at least 1000, got ${requestTimeoutMs}`,
-    );
-  }
-  const logger = options.logger ?? silentLogger;
-  const { credentials } = options;
-  const transport = new RocketMQTcpProducerTransport({
-    endpoints: options.endpoints,
-    namespace: options.namespace ?? '',
-    credentials:
-      credentials === undefined
-        ? undefined
-        : {
-            accessKey: credentials.accessKey,
-            accessSecret: credentials.accessSecret,
-            ...(credentials.securityToken === undefined ? {} : { securityToken: credentials.securityToken }),
-          },
-    tls: options.tls ?? false,
-    topics: options.topics ?? [],
-    requestTimeoutMs,
-    startupTimeoutMs: options.startupTimeoutMs ?? 15_000,
-    logger,
-  });
+  const connection = resolveTcpConnection(options);
+  const requestTimeoutMs = producerRequestTimeoutMs(options.requestTimeoutMs);
+  const logger = createRedactingLogger(options.logger ?? silentLogger, connection.secrets);
+  const topics = options.topics ?? [];
   // An attempt spans a route lookup and a send, each with the gRPC deadline.
-  return createRetryingProducer(transport, {
-    attemptTimeoutMs: 2 * requestTimeoutMs + 1000,
-    ...options,
-    logger,
-  });
+  const attempt = { attemptTimeoutMs: 2 * requestTimeoutMs + 1000 };
+  return createRetryingProducer(
+    new RocketMQTcpProducerTransport({ ...connection, topics, requestTimeoutMs, logger }),
+    { ...attempt, ...options, logger },
+  );
+}
+
+function producerRequestTimeoutMs(value = 3000): number {
+  if (value >= 1000) return value;
+  throw new IdemError('INVALID_CONFIGURATION', `requestTimeoutMs must be at least 1000, got ${value}`);
 }

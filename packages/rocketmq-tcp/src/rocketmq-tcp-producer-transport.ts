@@ -33,7 +33,7 @@ export class RocketMQTcpProducerTransport implements ProducerTransport {
   #producer: Producer | undefined;
 
   constructor(private readonly settings: RocketMQTcpProducerSettings) {
-    this.description = `rocketmq-grpc ${settings.endpoints}`;
+    this.description = `rocketmq-tcp ${settings.endpoints}`;
   }
 
   async start(): Promise<void> {

@@ -37,7 +37,7 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
   #consumer: SimpleConsumer | undefined;
 
   constructor(private readonly settings: RocketMQTcpSourceSettings) {
-    this.description = `rocketmq-grpc ${settings.endpoints}`;
+    this.description = `rocketmq-tcp ${settings.endpoints}`;
     this.leaseMs = settings.invisibleDurationMs;
   }
 

@@ -1,15 +1,8 @@
 import type { ProducerRetryOptions } from '@idem/core';
-import type { TcpCredentials } from './tcp-consumer-options.js';
+import type { TcpConnectionOptions } from './tcp-connection-options.js';
 
-/** Options of {@link createTcpProducer}. */
-export interface TcpProducerOptions extends ProducerRetryOptions {
-  /** The proxy's gRPC endpoint, `host:port` (one address). */
-  readonly endpoints: string;
-  /** RocketMQ namespace (instance id on ApsaraMQ). Default none. */
-  readonly namespace?: string;
-  readonly credentials?: TcpCredentials;
-  /** TLS to the proxy. Default false. */
-  readonly tls?: boolean;
+/** Options of {@link createTcpProducer}: the retries' and the gRPC connection's. */
+export interface TcpProducerOptions extends ProducerRetryOptions, TcpConnectionOptions {
   /**
    * Topics to look up at `start()`, which then fails fast (`BROKER_UNAVAILABLE`, or
    * `MESSAGE_REJECTED` for a topic that does not exist) instead of the first send retrying.
@@ -18,6 +11,4 @@ export interface TcpProducerOptions extends ProducerRetryOptions {
   readonly topics?: readonly string[];
   /** gRPC deadline of one call to the proxy (the route lookup, the send). Default 3000 ms, at least 1000. */
   readonly requestTimeoutMs?: number;
-  /** `start()` gives up after this long (the client can wait forever for settings). Default 15 s. */
-  readonly startupTimeoutMs?: number;
 }

@@ -1,8 +1,8 @@
 import type { InboundMessage } from '@idem/core';
 import type { MessageView } from 'rocketmq-client-nodejs';
 
-/** The transport name the TCP adapter stamps on every message. */
-export const TCP_TRANSPORT = 'rocketmq-grpc';
+/** The transport id the TCP adapter stamps on every message: its package's name (before 0.2, `rocketmq-grpc`). */
+export const TCP_TRANSPORT = 'rocketmq-tcp';
 
 /**
  * Maps the client's message to Idem's. The client reads an unset tag or message group as `''`,

@@ -1,6 +1,7 @@
 import { createProcessor, type Processor } from '../create-processor.js';
 import { IdemError } from '../errors.js';
 import type { loadIdemConfig } from '../operations/load-idem-config.js';
+import { pickProcessorPolicy } from '../processor-policy-options.js';
 import { CliUsageError } from './cli-io.js';
 
 /** A processor with the handlers of the user's idem.config module, for replays and releases. */
@@ -12,12 +13,14 @@ export async function buildProcessorFromConfig(
 ): Promise<Processor> {
   try {
     const handlers = await config.handlers({ db, schema });
+    // Every policy of the config, as the service's consumer has them; `schema` is the CLI's own
+    // resolution (`--schema` wins over the config's).
     return createProcessor({
+      ...pickProcessorPolicy(config),
       db,
       schema,
       handlers,
       consumerGroup: config.consumerGroup,
-      ...(config.onPayloadMismatch === undefined ? {} : { onPayloadMismatch: config.onPayloadMismatch }),
     });
   } catch (error) {
     const detail = error instanceof IdemError ? `${error.code}: ${error.message}` : String(error);

@@ -6,8 +6,14 @@ import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
 import type { OutboxRelay } from '../outbox/create-outbox-relay.js';
 import { createBackoff, sleep } from './backoff.js';
-import { checkDatabaseAtStart, type DatabaseUnavailableAtStart } from './check-database-at-start.js';
+import { checkDatabaseAtStart } from './check-database-at-start.js';
 import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';
+import {
+  type ConsumerEvent,
+  type ConsumerLoopOptions,
+  integerInRange,
+  resolveConsumerLoopOptions,
+} from './consumer-loop-options.js';
 import { handOffCommitted } from './consumer-outbox.js';
 import { DatabaseGate } from './database-gate.js';
 import { keepProcessAlive, type ProcessKeepAlive } from './keep-process-alive.js';
@@ -17,53 +23,18 @@ import { OutageTracker } from './outage-tracker.js';
 import { waitOrAbort } from './race-abort.js';
 import { raceTimeout } from './race-timeout.js';
 
-/** Something that happened in a consumer, for metrics and tracing. */
-export type ConsumerEvent =
-  | { readonly type: 'received'; readonly count: number }
-  | { readonly type: 'settled'; readonly result: DispatchResult; readonly message: InboundMessage }
-  | { readonly type: 'ack-failed'; readonly count: number; readonly error: unknown };
-
-/** How a consumer hands messages to the processor. */
-export type DispatchMode = 'single' | 'batch';
-
-/** Options of {@link createConsumerRuntime}. */
-export interface ConsumerRuntimeOptions<Receipt> {
+/** Options of {@link createConsumerRuntime}: the loop options, the source and the processor. */
+export interface ConsumerRuntimeOptions<Receipt> extends ConsumerLoopOptions {
   readonly source: MessageSource<Receipt>;
   readonly processor: Processor;
-  /** Deliveries in flight at most (received and not settled). Default 16. */
-  readonly concurrency?: number;
-  /** Messages asked for per receive. Default `min(concurrency, 16)`. */
-  readonly batchSize?: number;
   /**
    * Receives running at once. Default 1. More let one consumer long-poll several topics or
    * queues in parallel; deliveries in flight stay bounded by `concurrency` either way.
    */
   readonly receivers?: number;
-  /**
-   * `single` (default): one transaction per message. `batch`: one transaction per received
-   * batch with a savepoint per message; several times the throughput.
-   */
-  readonly mode?: DispatchMode;
-  /** Redelivery delay after a handler failure, by delivery attempt. Default 1 s doubling to 60 s. */
-  readonly retryDelayMs?: (attempt: number) => number;
-  /** How long `stop()` waits for in-flight messages. Default 30 s. */
-  readonly shutdownTimeoutMs?: number;
-  /**
-   * What `start()` does when Postgres does not answer. `wait` (default): log one warn line, retry
-   * quietly, and resolve once Postgres answered and the schema check passed (one info line);
-   * `stop()` ends the wait. `fail`: reject at once with `DATABASE_UNAVAILABLE`.
-   *
-   * Waiting is the default because the database and the service restart independently in
-   * orchestrated deployments: a consumer that fails its start crash-loops with growing restart
-   * delays (Kubernetes' back-off reaches 5 minutes) and starts late, while a waiting one consumes
-   * the moment Postgres is back. Messages are safe either way: nothing is received before the
-   * database answered. A schema that is missing or behind always fails `start()` with
-   * `SCHEMA_NOT_MIGRATED`: that needs `idem migrate`, not patience.
-   */
-  readonly onDatabaseUnavailableAtStart?: DatabaseUnavailableAtStart;
+  /** The most messages one receive of this source can return. Default none. */
+  readonly maxBatchSize?: number;
   readonly logger?: Logger;
-  /** Called for each {@link ConsumerEvent}; must not throw. */
-  readonly onEvent?: (event: ConsumerEvent) => void;
   /**
    * Delivers what handlers send (`ctx.send`): woken right after each commit, and polling for
    * rows a crash left behind. Started and stopped with the consumer. See `createConsumerOutbox`.
@@ -99,14 +70,19 @@ const TRANSIENT_CODES = new Set(['LOCK_TIMEOUT', 'TRANSACTION_CONFLICT']);
  */
 export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<Receipt>): ConsumerRuntime {
   const { source, processor } = options;
-  const concurrency = positiveInteger('concurrency', options.concurrency ?? 16);
-  const batchSize = positiveInteger('batchSize', options.batchSize ?? Math.min(concurrency, 16));
-  const receivers = positiveInteger('receivers', options.receivers ?? 1);
-  const mode = options.mode ?? 'single';
-  const retryDelayMs =
-    options.retryDelayMs ?? ((attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 60_000));
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-  const onDatabaseUnavailableAtStart = databaseAtStartPolicy(options.onDatabaseUnavailableAtStart);
+  const {
+    concurrency,
+    batchSize,
+    mode,
+    retryDelayMs,
+    shutdownTimeoutMs,
+    onDatabaseUnavailableAtStart,
+    onEvent,
+  } = resolveConsumerLoopOptions(
+    options,
+    options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize },
+  );
+  const receivers = integerInRange('receivers', options.receivers ?? 1);
   const logger = options.logger ?? silentLogger;
   const fields = { consumerGroup: processor.consumerGroup, transport: source.description };
 
@@ -143,9 +119,9 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
 
   const emit = (event: ConsumerEvent): void => {
     try {
-      options.onEvent?.(event);
+      onEvent(event);
     } catch (error) {
-      logger.error({ ...fields, error: String(error) }, 'onEvent threw; events keep flowing');
+      logger.error({ ...fields, err: error }, 'onEvent threw; events keep flowing');
     }
   };
 
@@ -194,7 +170,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
     inFlight += slots;
     const task: Promise<void> = work()
       .catch((error: unknown) =>
-        logger.error({ ...fields, error: String(error) }, 'unexpected error while settling a message'),
+        logger.error({ ...fields, err: error }, 'unexpected error while settling a message'),
       )
       .finally(() => {
         tasks.delete(task);
@@ -311,10 +287,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       if (shouldAcknowledge(result)) toAck.push(receipt);
       else if (result.outcome === 'failed' && !result.retryable && source.retryLater !== undefined) {
         await source.retryLater(receipt, retryDelayMs(message.deliveryAttempt)).catch((error: unknown) => {
-          logger.debug(
-            { ...fields, messageId: message.messageId, error: String(error) },
-            'retryLater failed',
-          );
+          logger.debug({ ...fields, messageId: message.messageId, err: error }, 'retryLater failed');
         });
       }
     }
@@ -326,10 +299,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       // Left to redelivery: the broker hands the message out again and the duplicate is skipped.
       // Not an outage by itself (a lost ack is routine during upgrades); receives tell that.
       ackFailures += toAck.length;
-      logger.debug(
-        { ...fields, count: toAck.length, error: String(error) },
-        'ack not confirmed; left to redelivery',
-      );
+      logger.debug({ ...fields, count: toAck.length, err: error }, 'ack not confirmed; left to redelivery');
       emit({ type: 'ack-failed', count: toAck.length, error });
     }
   }
@@ -419,7 +389,7 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
         }
         await options.outbox?.stop();
         await raceTimeout(source.close(), 10_000, () => undefined).catch((error: unknown) => {
-          logger.warn({ ...fields, error: String(error) }, 'closing the broker connection failed');
+          logger.warn({ ...fields, err: error }, 'closing the broker connection failed');
         });
         keepAlive?.release();
         status = 'stopped';
@@ -443,24 +413,6 @@ export function createConsumerRuntime<Receipt>(options: ConsumerRuntimeOptions<R
       };
     },
   };
-}
-
-function databaseAtStartPolicy(value: DatabaseUnavailableAtStart | undefined): DatabaseUnavailableAtStart {
-  if (value === undefined || value === 'wait' || value === 'fail') return value ?? 'wait';
-  throw new IdemError(
-    'INVALID_CONFIGURATION',
-    `option onDatabaseUnavailableAtStart must be 'wait' or 'fail', got ${JSON.stringify(value)}`,
-  );
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `option ${name} must be an integer >= 1, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 function missingResult(message: InboundMessage): DispatchResult {

@@ -47,7 +47,7 @@ export class LeaseKeeper<Receipt> {
       .catch((error: unknown) => {
         // The broker may be restarting; the next tick tries again. If the lease runs out the
         // message is redelivered and the duplicate is skipped.
-        this.logger.debug({ ...this.fields, error: String(error) }, 'lease extension failed');
+        this.logger.debug({ ...this.fields, err: error }, 'lease extension failed');
       })
       .finally(() => {
         this.#extending = undefined;

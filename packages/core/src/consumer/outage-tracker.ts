@@ -86,7 +86,7 @@ export class OutageTracker {
     this.#outages += 1;
     this.#upWording = wording?.up;
     this.logger.warn(
-      { ...this.fields, error: error instanceof Error ? error.message : String(error) },
+      { ...this.fields, err: error },
       wording?.down ?? `${this.what} is unreachable; retrying quietly until it is back`,
     );
   }

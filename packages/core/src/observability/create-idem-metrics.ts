@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { ConsumerHealth } from '../consumer/consumer-health.js';
-import type { ConsumerEvent } from '../consumer/consumer-runtime.js';
+import type { ConsumerEvent } from '../consumer/consumer-loop-options.js';
 import type { DispatchResult } from '../dispatch-result.js';
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';

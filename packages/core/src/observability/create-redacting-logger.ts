@@ -4,7 +4,9 @@ import { redactSecrets } from './redact-secrets.js';
 /**
  * Wraps a logger so no given secret (an access key secret, a database password) reaches it:
  * every message and every field value, deep, passes through {@link redactSecrets} first.
- * Adapters wrap the user's logger with it before logging anything a client library said.
+ * Every consumer wraps the user's logger with it for its transport's secrets (`createConsumer`'s
+ * `secrets`, which both adapters pass), and so do both adapters' producers; wrap yours for other
+ * secrets, such as the database password.
  *
  * @example
  * ```ts

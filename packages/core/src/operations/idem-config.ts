@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { PayloadMismatchPolicy } from '../processor-runtime.js';
+import type { ProcessorPolicyOptions } from '../processor-policy-options.js';
 
 /** What a config's `handlers` function receives: the CLI's database, to build handlers on. */
 export interface IdemConfigContext {
@@ -10,9 +10,12 @@ export interface IdemConfigContext {
 
 /**
  * The `idem.config.js` of a service: what the operator CLI needs to run the service's handlers
- * (to replay dead letters after a fix) without starting a consumer.
+ * (to replay dead letters after a fix) without starting a consumer. It takes every
+ * {@link ProcessorPolicyOptions} (`schema`, `maxAttempts`, `onPayloadMismatch`,
+ * `onMessageGroupDeadLetter`...): set them as the service's consumer does, so a replay treats
+ * messages as the service would.
  */
-export interface IdemConfig {
+export interface IdemConfig extends ProcessorPolicyOptions {
   /** The consumer group whose dead letters are replayed; its handlers' idempotency scope. */
   readonly consumerGroup: string;
   /**
@@ -24,8 +27,6 @@ export interface IdemConfig {
   readonly schema?: string;
   /** Default database; `--database-url` wins, then this, then `DATABASE_URL`. */
   readonly databaseUrl?: string;
-  /** As in `createProcessor`: what a replayed message reusing a key with another body does. */
-  readonly onPayloadMismatch?: PayloadMismatchPolicy;
 }
 
 /**

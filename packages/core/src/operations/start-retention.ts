@@ -129,7 +129,7 @@ export function startRetention<DB>(options: RetentionOptions<DB>): Retention {
     } catch (error) {
       // One line when retention starts failing, not one per run while the cause lasts.
       const err = toError(error);
-      const fields = { schema, code: (err as { code?: unknown }).code, error: err.message };
+      const fields = { schema, code: (err as { code?: unknown }).code, err };
       if (failing) logger.debug(fields, 'retention run failed again');
       else logger.warn(fields, 'retention run failed; retrying every interval');
       failing = true;
@@ -140,7 +140,7 @@ export function startRetention<DB>(options: RetentionOptions<DB>): Retention {
     try {
       options.onRun?.(result);
     } catch (error) {
-      logger.error({ error: String(error) }, 'onRun threw; retention keeps running');
+      logger.error({ err: error }, 'onRun threw; retention keeps running');
     }
   };
 

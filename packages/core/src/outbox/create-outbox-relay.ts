@@ -140,7 +140,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       } catch (error) {
         if (signal.aborted) break;
         database.failed(error);
-        logger.debug({ ...fields, error: String(error) }, 'outbox relay round failed; retrying');
+        logger.debug({ ...fields, err: error }, 'outbox relay round failed; retrying');
         await sleep(backoff.next(), signal);
         continue;
       }
@@ -200,7 +200,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
         stopController.abort();
         await running;
         await producer.stop().catch((error: unknown) => {
-          logger.warn({ ...fields, error: String(error) }, 'stopping the producer failed');
+          logger.warn({ ...fields, err: error }, 'stopping the producer failed');
         });
         status = 'stopped';
         logger.info(fields, 'outbox relay stopped');

@@ -67,4 +67,13 @@ describe('OutageTracker', () => {
     expect(logger.lines.filter((line) => line.startsWith('warn'))).toHaveLength(1);
     expect(logger.lines.filter((line) => line.startsWith('info'))).toHaveLength(1);
   });
+
+  it('hands the failure to the logger as an error object under err, its stack and cause kept', () => {
+    const fields: Record<string, unknown>[] = [];
+    const logger: Logger = { ...recordingLogger(), warn: (line) => void fields.push(line) };
+    const tracker = new OutageTracker(logger, 'the broker', {}, { graceMs: 0, stableMs: 0 });
+    const failure = new Error('UNAVAILABLE', { cause: new Error('connect ECONNREFUSED') });
+    tracker.failed(failure);
+    expect(fields).toEqual([{ err: failure }]);
+  });
 });

@@ -41,7 +41,7 @@ export function httpTestKit(): HttpTestKit {
         consumerGroup: 'GID_billing',
         db: database.db,
         schema: database.schema,
-        waitSeconds: 2,
+        longPollingTimeoutMs: 2000,
         ...options,
       });
       consumers.push(consumer);
