@@ -117,16 +117,26 @@ export async function runChaosScenario(
     producer = await startRealProducer(broker.endpoints, [topic]);
     const publishStartedAt = Date.now();
     let publishMs = 0;
-    const publishing = producer.sendAll(workload.messages, { concurrency: 64 }).then((ids) => {
-      publishMs = Date.now() - publishStartedAt;
-      log(`published ${ids.length} messages in ${(publishMs / 1000).toFixed(1)} s`);
-      return ids;
+    let sent = 0;
+    let publishFailure: { error: unknown } | undefined;
+    const publishing = producer
+      .sendAll(workload.messages, { concurrency: 64, onSent: () => (sent += 1) })
+      .then((ids) => {
+        publishMs = Date.now() - publishStartedAt;
+        log(`published ${ids.length} messages in ${(publishMs / 1000).toFixed(1)} s`);
+        return ids;
+      });
+    // A failed publish ends the run at the next check instead of waiting out a progress step.
+    publishing.catch((error: unknown) => {
+      publishFailure = { error };
     });
-    // A failed publish is reported by the await below, not as an unhandled rejection meanwhile.
-    publishing.catch(() => {});
+    const progressTo = (share: number) => (): boolean => {
+      if (publishFailure !== undefined) throw publishFailure.error;
+      return ledger.processedKeys >= workload.orders * share;
+    };
     progressTimer = setInterval(() => {
       log(
-        `+${((Date.now() - startedAt) / 1000).toFixed(0)} s: processed ${ledger.processedKeys}/${workload.orders}, deliveries ${ledger.deliveries.length}`,
+        `+${((Date.now() - startedAt) / 1000).toFixed(0)} s: sent ${sent}/${workload.messages.length}, processed ${ledger.processedKeys}/${workload.orders}, deliveries ${ledger.deliveries.length}`,
       );
     }, hooks.progressEveryMs ?? 15_000);
 
@@ -152,11 +162,7 @@ export async function runChaosScenario(
     };
     const faults = planChaosFaults(options);
     for (const fault of faults) {
-      await until(
-        () => ledger.processedKeys >= workload.orders * fault.at,
-        options.stepTimeoutMs,
-        `progress to ${fault.at}`,
-      );
+      await until(progressTo(fault.at), options.stepTimeoutMs, `progress to ${fault.at}`);
       const began = Date.now();
       const what = await inject(fault);
       const line = `${what} at ${ledger.processedKeys} processed, +${((began - startedAt) / 1000).toFixed(0)} s, took ${((Date.now() - began) / 1000).toFixed(1)} s`;
