@@ -2,48 +2,16 @@
 // its ReceiveMessage requests, but the proxy pops every queue of that broker: an Idem TCP
 // consumer reads all queues of a multi-queue topic. Only the Node Producer is limited to queue 0,
 // so this test fills the queues with RocketMQ's own Java producer.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import {
-  ensureRocketMQJars,
-  type RocketMQBroker,
-  realBrokerSkipReason,
-  startRocketMQBroker,
-} from '@idem/testing';
+import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpConsumer, type TcpConsumer } from '../src/index.js';
 import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
 import { orderHandlersFor } from './support/order-handlers-for.js';
+import { sendOverEveryQueue } from './support/send-over-every-queue.js';
 
 const QUEUES = 8;
 const MESSAGES = 240;
-const JAVA_PRODUCER = fileURLToPath(new URL('./fixtures/MultiQueueProducer.java', import.meta.url));
-
-/** Sends `count` messages round robin over the topic's queues; resolves with the queue id of each. */
-async function sendOverEveryQueue(namesrvAddress: string, topic: string, count: number): Promise<number[]> {
-  const jars = await ensureRocketMQJars();
-  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  // The client's logback writes below user.home; keep it out of the real home directory.
-  const home = await mkdtemp(join(tmpdir(), 'idem-java-producer-'));
-  try {
-    const { stdout } = await promisify(execFile)(
-      java,
-      [
-        ...['-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Duser.home=${home}`],
-        ...['-cp', jars.classpath, JAVA_PRODUCER, namesrvAddress, topic, String(count), 'order'],
-      ],
-      { timeout: 180_000, maxBuffer: 16 << 20 },
-    );
-    return [...stdout.matchAll(/^sent \S+ queue=(\d+)$/gm)].map((match) => Number(match[1]));
-  } finally {
-    await rm(home, { recursive: true, force: true });
-  }
-}
 
 describe('createTcpConsumer on a multi-queue topic of a real RocketMQ 5 broker', () => {
   let broker: RocketMQBroker | undefined;

@@ -18,7 +18,10 @@ export interface RealProducer {
    * Sends every message, `concurrency` at a time (in order when 1), retrying each while the broker
    * is restarting; resolves with the message id of each send, in input order.
    */
-  sendAll(messages: readonly OutgoingMessage[], options?: { concurrency?: number }): Promise<string[]>;
+  sendAll(
+    messages: readonly OutgoingMessage[],
+    options?: { concurrency?: number; onSent?: () => void },
+  ): Promise<string[]>;
   shutdown(): Promise<void>;
 }
 
@@ -67,14 +70,17 @@ export async function startRealProducer(endpoints: string, topics: readonly stri
     }
   };
   return {
-    async sendAll(messages, { concurrency = 32 } = {}) {
+    async sendAll(messages, { concurrency = 32, onSent } = {}) {
       const ids: string[] = new Array<string>(messages.length);
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < messages.length) {
           const index = next++;
           const message = messages[index];
-          if (message !== undefined) ids[index] = await sendOne(message);
+          if (message !== undefined) {
+            ids[index] = await sendOne(message);
+            onSent?.();
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, messages.length) }, worker));
