@@ -22,7 +22,7 @@ if (options === 'help') {
   log(`broker up at ${broker.endpoints} in ${((Date.now() - brokerStartedAt) / 1000).toFixed(1)} s`);
   // Ctrl-C must not leave two JVMs behind.
   process.once('SIGINT', () => {
-    broker.stop().finally(() => process.exit(130));
+    void broker.stop().finally(() => process.exit(130));
   });
   try {
     const report = await runChaosScenario(broker, options, { log });
