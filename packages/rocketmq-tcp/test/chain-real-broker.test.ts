@@ -242,9 +242,12 @@ describe('a two-service chain through the outbox on a real RocketMQ 5 broker', (
     expect(emails.size).toBe(ORDERS);
     expect(await db.deadLetterReasons()).toEqual([]);
     expect(await count('select count(*) as n from outbox')).toBe(0);
-    // Every email came from its order's InvoiceIssued key, derived from the order's key.
+    // Every email came from its order's InvoiceIssued key, derived from the invoicing group and
+    // the order's key (<consumer group>/<incoming key>/<topic>/<n>).
     expect(
-      await count(`select count(*) as n from emails where invoice_key <> order_key || '/${invoicesTopic}/1'`),
+      await count(
+        `select count(*) as n from emails where invoice_key <> '${groups.invoicing}/' || order_key || '/${invoicesTopic}/1'`,
+      ),
     ).toBe(0);
     // The counters add up on each hop: every delivery a surviving service received was settled.
     for (const hop of hops) {
