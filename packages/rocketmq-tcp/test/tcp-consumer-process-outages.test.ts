@@ -105,7 +105,10 @@ describe('a TCP consumer process (await start(), SIGTERM calls stop())', () => {
     // Messages arrive while Postgres is down: the consumer finds the outage and waits it out.
     publish(started.peer, 'during', 20);
     await vi.waitFor(
-      () => expect(started.child.output()).toContain('Postgres is unreachable; retrying quietly'),
+      () =>
+        expect(started.child.output()).toMatch(
+          /WARN Postgres is unreachable \(.*\); consumption paused, retrying quietly/,
+        ),
       { timeout: DATABASE_OUTAGE_MS, interval: 100 },
     );
     await sleep(DATABASE_OUTAGE_MS - (Date.now() - pausedAt));
