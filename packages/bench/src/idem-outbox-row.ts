@@ -39,8 +39,8 @@ export async function measureIdemOutbox(
   let confirmed = 0;
   const producer = confirmations(createTcpProducer({ endpoints: peer.endpoints }), (key, at) => {
     confirmed += 1;
-    // The outgoing key is `<incoming key>/<topic>/1`.
-    const committed = committedAt.get(key.slice(0, key.length - outTopic.length - 3));
+    // The outgoing key is `<consumer group>/<incoming key>/<topic>/1`.
+    const committed = committedAt.get(key.slice(group.length + 1, key.length - outTopic.length - 3));
     if (committed !== undefined) commitToAck.record(at - committed);
   });
   const consumer = createTcpConsumer({
