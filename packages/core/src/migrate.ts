@@ -61,8 +61,17 @@ export async function migrationStatus<DB>(
   options: MigrateOptions = {},
 ): Promise<MigrationState[]> {
   try {
-    const migrations = await migrator(db, options).getMigrations();
-    return migrations.map((migration) => ({ name: migration.name, executedAt: migration.executedAt }));
+    // Reading the state lists the tables of every schema too, and races a concurrent DROP the
+    // same way a migration does (see run()): it only reads, so trying again is always safe.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const migrations = await migrator(db, options).getMigrations();
+        return migrations.map((migration) => ({ name: migration.name, executedAt: migration.executedAt }));
+      } catch (error) {
+        if (!racedWithDrop(error) || attempt === 8) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
   } catch (error) {
     throw (
       unreachable(error, 'cannot read the migration state') ??
