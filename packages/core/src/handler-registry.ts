@@ -6,8 +6,8 @@ import {
   type SubscribeOptions,
 } from './decorators/handler-metadata.js';
 import { IdemError } from './errors.js';
-import type { HandlerContext } from './handler-context.js';
 import type { InboundMessage } from './message.js';
+import type { HandlerContext } from './processor/handler-context.js';
 import {
   formatTagExpression,
   matchesTag,

@@ -40,7 +40,6 @@ export { type OutageState, OutageTracker, type OutageTrackerTiming } from './con
 export { raceAbort, waitOrAbort } from './consumer/race-abort.js';
 export { raceTimeout } from './consumer/race-timeout.js';
 export { createDatabase, type DatabaseOptions, redactConnectionString } from './create-database.js';
-export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
 export type { BodyDecoder } from './decode-body.js';
 export {
   Consumer,
@@ -52,18 +51,7 @@ export {
   type SubscribeOptions,
   type SubscriptionMetadata,
 } from './decorators/handler-metadata.js';
-export {
-  type DeadLetteredResult,
-  type DispatchOutcome,
-  type DispatchResult,
-  type DuplicateKind,
-  type DuplicateResult,
-  type FailedResult,
-  type ProcessedResult,
-  shouldAcknowledge,
-} from './dispatch-result.js';
 export { DeadLetterError, IdemError, type IdemErrorCode, type IdemErrorOptions, toError } from './errors.js';
-export type { HandlerContext } from './handler-context.js';
 export {
   buildHandlerRegistry,
   type HandlerRegistry,
@@ -209,9 +197,25 @@ export type { MessageProducer, SendOptions, SendOutcome } from './outbox/message
 export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message.js';
 export type { ProducerTransport } from './outbox/producer-transport.js';
 export { type SendInTransactionOptions, sendInTransaction } from './outbox/send-in-transaction.js';
-export { defaultIdempotencyKey } from './prepare-message.js';
-export { type ProcessorPolicyOptions, pickProcessorPolicy } from './processor-policy-options.js';
-export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
+export { createProcessor, type Processor, type ProcessorOptions } from './processor/create-processor.js';
+export {
+  type DeadLetteredResult,
+  type DispatchOutcome,
+  type DispatchResult,
+  type DuplicateKind,
+  type DuplicateResult,
+  type FailedResult,
+  type ProcessedResult,
+  shouldAcknowledge,
+} from './processor/dispatch-result.js';
+export type { HandlerContext } from './processor/handler-context.js';
+export { defaultIdempotencyKey } from './processor/prepare-message.js';
+export type {
+  BatchStrategy,
+  MessageGroupDeadLetterPolicy,
+  PayloadMismatchPolicy,
+} from './processor/processor-policy-options.js';
+export { type ProcessorPolicyOptions, pickProcessorPolicy } from './processor/processor-policy-options.js';
 export { DEFAULT_SCHEMA } from './schema-name.js';
 export type {
   DeadLettersTable,

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   Consumer,
   createProcessor,
-  type DispatchResult,
   getDeadLetter,
   type HandlerContext,
   type InboundMessage,
@@ -13,6 +12,7 @@ import {
 } from '../src/index.js';
 import { deadLetterToMessage } from '../src/operations/dead-letter-record.js';
 import { toWtf8 } from '../src/storable-key.js';
+import { DISPATCH_MODES, dispatchIn } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
@@ -33,7 +33,7 @@ const NUL_KEY = 'order\u00001';
 const SURROGATE_KEY = 'order\ud800-2';
 const LONG_KEY = randomBytes(2048).toString('hex'); // 4,096 bytes: over the btree limit of 2,704
 
-describe.each(['single', 'batch'] as const)('hostile input (%s dispatch)', (mode) => {
+describe.each(DISPATCH_MODES)('hostile input (%s dispatch)', (mode) => {
   const database = useTestDatabase();
 
   function setup() {
@@ -45,10 +45,7 @@ describe.each(['single', 'batch'] as const)('hostile input (%s dispatch)', (mode
       handlers: [handlers, new RawKeyWriter()],
       consumerGroup: 'billing',
     });
-    const dispatch = async (messages: InboundMessage[]): Promise<DispatchResult[]> =>
-      mode === 'single'
-        ? await Promise.all(messages.map((message) => processor.dispatch(message)))
-        : await processor.dispatchBatch(messages);
+    const dispatch = (messages: InboundMessage[]) => dispatchIn(mode, processor, messages);
     return { handlers, processor, dispatch };
   }
 

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import type { Processor } from '../create-processor.js';
-import type { DispatchOutcome } from '../dispatch-result.js';
 import type { IdemError } from '../errors.js';
+import type { Processor } from '../processor/create-processor.js';
+import type { DispatchOutcome } from '../processor/dispatch-result.js';
 import { type DeadLetter, deadLetterToMessage } from './dead-letter-record.js';
 import { idemTable } from './idem-table.js';
 import { toOperationError } from './operation-error.js';

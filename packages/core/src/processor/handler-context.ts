@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
-import type { InboundMessage } from './message.js';
-import type { OutboundMessage } from './outbox/outbound-message.js';
+import type { InboundMessage } from '../message.js';
+import type { OutboundMessage } from '../outbox/outbound-message.js';
 
 /**
  * What a handler method receives beside the decoded body.
