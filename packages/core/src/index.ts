@@ -208,7 +208,7 @@ export {
   type ProcessedResult,
   shouldAcknowledge,
 } from './processor/dispatch-result.js';
-export type { HandlerContext } from './processor/handler-context.js';
+export type { BatchHandlerContext, BatchMessage, HandlerContext } from './processor/handler-context.js';
 export { defaultIdempotencyKey } from './processor/prepare-message.js';
 export type {
   BatchStrategy,

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
+  type BatchHandlerContext,
+  type BatchMessage,
   Consumer,
   createProcessor,
   type DispatchResult,
@@ -24,21 +26,36 @@ interface LogTables {
  */
 @Consumer({ group: 'property' })
 class LoggingHandler {
-  @Subscribe({ topic: 'orders' })
+  @Subscribe({ topic: 'orders', tag: 'one' })
   async handle(_body: unknown, ctx: HandlerContext<LogTables>): Promise<void> {
-    await ctx.trx
-      .insertInto('effect_log')
-      .values({ key: ctx.idempotencyKey, message_id: ctx.message.messageId })
-      .execute();
-    if (ctx.message.properties.fail === 'throw') throw new Error('injected handler failure');
-    if (ctx.message.properties.fail === 'swallow') {
-      await sql`select * from idem_no_such_table`.execute(ctx.trx).catch(() => {});
-    }
+    await logAndFail(ctx.trx, [{ message: ctx.message, idempotencyKey: ctx.idempotencyKey }]);
+  }
+
+  /** The same for several messages at once, in one multi-row insert. */
+  @Subscribe({ topic: 'orders', tag: 'many', batch: true })
+  async handleMany(messages: BatchMessage[], ctx: BatchHandlerContext<LogTables>): Promise<void> {
+    await logAndFail(ctx.trx, messages);
   }
 }
 
+async function logAndFail(
+  trx: Transaction<LogTables>,
+  messages: readonly Pick<BatchMessage, 'message' | 'idempotencyKey'>[],
+): Promise<void> {
+  await trx
+    .insertInto('effect_log')
+    .values(
+      messages.map(({ message, idempotencyKey }) => ({ key: idempotencyKey, message_id: message.messageId })),
+    )
+    .execute();
+  const failures = new Set(messages.map(({ message }) => message.properties.fail));
+  if (failures.has('throw')) throw new Error('injected handler failure');
+  if (failures.has('swallow')) await sql`select * from idem_no_such_table`.execute(trx).catch(() => {});
+}
+
 // Five business keys, each sent up to twice by the producer (two message ids per key), each
-// message with a fixed body per key so re-sends are true duplicates.
+// message with a fixed body per key so re-sends are true duplicates. k0-k2 go to the handler of
+// one message, k3 and k4 to the batch handler.
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4'];
 const messageIds = KEYS.flatMap((key) => [`${key}-a`, `${key}-b`]);
 
@@ -100,6 +117,7 @@ describe.each(MATRIX)(
         return inboundMessage({
           messageId,
           keys: [messageId.slice(0, 2)],
+          tag: messageId < 'k3' ? 'one' : 'many',
           json: { key: messageId.slice(0, 2) },
           properties: { fail },
           deliveryAttempt: attempt,

@@ -53,7 +53,11 @@ async function dispatchPrepared(
   around: AroundHandler | undefined,
   startedAt: number,
 ): Promise<DispatchResult[]> {
-  const first: PassPlan = { savepoints: settings.batchStrategy === 'savepoints', judged: new Map() };
+  const first: PassPlan = {
+    savepoints: settings.batchStrategy === 'savepoints',
+    judged: new Map(),
+    split: new Set(),
+  };
   const outcome = await runTransaction(settings, prepared, first, around, startedAt);
   if ('results' in outcome) return outcome.results;
   const second = await runTransaction(settings, prepared, outcome.rerun, around, startedAt);
@@ -123,7 +127,11 @@ async function afterRollback(
     const judged = new Map(plan.judged);
     const culprit = culpritOf(error, trace);
     if (culprit !== undefined) judged.set(culprit, judgeHandlerError(settings, culprit, handlerError));
-    return { rerun: { savepoints: true, judged } };
+    // A batch handler that threw fails all its messages: the next run tries them one at a time.
+    const split = new Set(plan.split);
+    const [firstFailed] = error instanceof HandlerFailure ? error.messages : [];
+    if (culprit === undefined && firstFailed !== undefined) split.add(firstFailed.route);
+    return { rerun: { savepoints: true, judged, split } };
   }
   // Postgres refused the message's own data in Idem's statements: no attempt can succeed.
   const dataError = classifyMessageDataError(error);
