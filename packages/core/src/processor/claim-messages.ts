@@ -1,15 +1,8 @@
-import type { Transaction } from 'kysely';
-import type { IdemTables } from '../store/idem-tables.js';
-import {
-  claimKeys,
-  findProcessed,
-  type ProcessedMessageRecord,
-  setLockTimeout,
-} from '../store/processed-messages-store.js';
+import { claimKeys, findProcessed, type ProcessedMessageRecord } from '../store/processed-messages-store.js';
 import { quarantinedGroupsOf } from './group-quarantine.js';
 import type { HandlerJudgement } from './judge-handler-error.js';
 import type { PoisonMessage, ReadyMessage } from './prepare-message.js';
-import type { ProcessorSettings } from './processor-settings.js';
+import type { HandlerScope } from './run-handler.js';
 
 /** What a dispatch transaction knows about its messages before any handler runs. */
 export interface ClaimedMessages {
@@ -24,20 +17,20 @@ export interface ClaimedMessages {
 }
 
 /**
- * Bounds the transaction's lock waits, looks up the quarantined message groups, then claims the
- * holders' keys in one statement (messages of quarantined groups claim nothing; nor do holders
+ * Looks up the quarantined message groups, then bounds the transaction's lock waits and claims
+ * the holders' keys in one statement (messages of quarantined groups claim nothing; nor do holders
  * whose outcome an earlier run of the batch already decided) and reads the records of the keys
  * that were processed before.
  */
 export async function claimMessages(
-  settings: ProcessorSettings,
-  idem: Transaction<IdemTables>,
+  scope: HandlerScope,
   prepared: readonly (ReadyMessage | PoisonMessage)[],
   judged: ReadonlyMap<ReadyMessage, HandlerJudgement>,
 ): Promise<ClaimedMessages> {
+  const { settings } = scope;
   const consumerGroup = settings.registry.consumerGroup;
-  await setLockTimeout(idem, settings.lockTimeoutMs);
-  const quarantined = await quarantinedGroupsOf(settings, idem, prepared);
+  // The quarantine lookup waits on no lock; the claim sets the lock timeout before it may wait.
+  const quarantined = await quarantinedGroupsOf(settings, () => scope.idem, prepared);
   const holders = new Map<string, ReadyMessage>();
   for (const item of prepared) {
     const group = item.message.messageGroup;
@@ -46,9 +39,10 @@ export async function claimMessages(
     }
   }
   const claiming = [...holders.values()].filter((item) => !judged.has(item));
+  // The claim names Idem's schema itself: no schema-scoped builder needed.
   const claimed = await claimKeys(
-    idem,
-    { schema: settings.schema, consumerGroup },
+    scope.trx,
+    { schema: settings.schema, consumerGroup, lockTimeoutMs: settings.lockTimeoutMs },
     claiming.map(({ key, originalKey, message, route, payloadHash }) => ({
       idempotencyKey: key,
       originalKey,
@@ -61,10 +55,8 @@ export async function claimMessages(
       transport: message.transport,
     })),
   );
-  const processed = await findProcessed(
-    idem,
-    consumerGroup,
-    claiming.filter((item) => !claimed.has(item.key)).map((item) => item.key),
-  );
+  const unclaimed = claiming.filter((item) => !claimed.has(item.key)).map((item) => item.key);
+  const processed =
+    unclaimed.length === 0 ? new Map() : await findProcessed(scope.idem, consumerGroup, unclaimed);
   return { quarantined, holders, claimed, processed };
 }

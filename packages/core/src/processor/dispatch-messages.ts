@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import {
   classifyDatabaseError,
   classifyMessageDataError,
@@ -5,7 +6,9 @@ import {
   isSwallowedStatementFailure,
 } from '../classify-database-error.js';
 import type { IdemError } from '../errors.js';
+import { silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
+import type { IdemTables } from '../store/idem-tables.js';
 import { BatchAborted } from './batch-aborted.js';
 import { failedResult } from './build-result.js';
 import { deadLetterAlone } from './dead-letter-message.js';
@@ -86,23 +89,39 @@ async function runTransaction(
     const results = await settings.db.transaction().execute(async (trx) => {
       // Idem's statements name its schema; handlers get the transaction as the user built it, so
       // their unqualified table names resolve as everywhere else in the application.
-      const scope: HandlerScope = { settings, trx, idem: trx.withSchema(settings.schema), around, startedAt };
+      let idem: Transaction<IdemTables> | undefined;
+      const scope: HandlerScope = {
+        settings,
+        trx,
+        // Built on first use: most dispatches never run a statement that needs it.
+        get idem() {
+          idem ??= trx.withSchema(settings.schema);
+          return idem;
+        },
+        around,
+        startedAt,
+      };
       return await runPass(scope, prepared, plan, trace);
     });
     // Logged once committed: a run that rolls back and runs again processed nothing.
-    results.forEach((result, index) => {
-      const message = prepared[index]?.message;
-      if (result.outcome === 'processed' && message !== undefined) {
-        settings.logger.debug(
-          logFields(settings, message, result.key, { outcome: 'processed' }),
-          'processed',
-        );
-      }
-    });
+    if (settings.logger !== silentLogger) logProcessed(settings, prepared, results);
     return { results };
   } catch (error) {
     return await afterRollback(settings, prepared, plan, trace, error, around, startedAt);
   }
+}
+
+function logProcessed(
+  settings: ProcessorSettings,
+  prepared: readonly (ReadyMessage | PoisonMessage)[],
+  results: readonly DispatchResult[],
+): void {
+  results.forEach((result, index) => {
+    const message = prepared[index]?.message;
+    if (result.outcome === 'processed' && message !== undefined) {
+      settings.logger.debug(logFields(settings, message, result.key, { outcome: 'processed' }), 'processed');
+    }
+  });
 }
 
 /** Decides what a rolled-back run of the batch leads to: a second run, or the results. */

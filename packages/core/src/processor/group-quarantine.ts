@@ -15,14 +15,15 @@ import type { ProcessorSettings } from './processor-settings.js';
  */
 export async function quarantinedGroupsOf(
   settings: ProcessorSettings,
-  idem: Transaction<IdemTables>,
+  idem: () => Transaction<IdemTables>,
   messages: readonly (ReadyMessage | PoisonMessage)[],
 ): Promise<Set<string>> {
   if (settings.onMessageGroupDeadLetter !== 'quarantine') return new Set();
   const groups = messages.flatMap((item) =>
     item.message.messageGroup === undefined ? [] : [item.message.messageGroup],
   );
-  return await findQuarantinedGroups(idem, settings.registry.consumerGroup, groups);
+  if (groups.length === 0) return new Set();
+  return await findQuarantinedGroups(idem(), settings.registry.consumerGroup, groups);
 }
 
 /**

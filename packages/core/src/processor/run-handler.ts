@@ -24,6 +24,7 @@ export interface HandlerScope {
   /** The transaction as the user built it: handlers' unqualified names resolve as elsewhere. */
   readonly trx: Transaction<IdemTables>;
   /** The same transaction for Idem's own statements, which name Idem's schema. */
+  /** Read it only where a statement needs it: it is built on first use. */
   readonly idem: Transaction<IdemTables>;
   readonly around: AroundHandler | undefined;
   readonly startedAt: number;
@@ -110,7 +111,7 @@ export async function invokeInSavepoint(
   item: ReadyMessage,
   savepoint: string,
 ): Promise<DispatchResult> {
-  const { settings, trx, idem } = scope;
+  const { settings, trx } = scope;
   const name = sql.id(savepoint);
   await sql`savepoint ${name}`.execute(trx);
   try {
@@ -121,13 +122,13 @@ export async function invokeInSavepoint(
   } catch (caught) {
     const handlerError = await rollBackTo(scope, savepoint, caught);
     try {
-      await releaseKey(idem, settings.registry.consumerGroup, item.key);
+      await releaseKey(scope.idem, settings.registry.consumerGroup, item.key);
     } catch (releaseError) {
       throw new BatchAborted(classifyOwnStatementError(releaseError, settings.schema));
     }
     return await settleJudgement(
       settings,
-      idem,
+      scope.idem,
       item,
       judgeHandlerError(settings, item, handlerError),
       scope.startedAt,

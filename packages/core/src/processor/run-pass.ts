@@ -57,13 +57,8 @@ export async function runPass(
   plan: PassPlan,
   trace: PassTrace,
 ): Promise<DispatchResult[]> {
-  const { settings, idem, startedAt } = scope;
-  const { quarantined, holders, claimed, processed } = await claimMessages(
-    settings,
-    idem,
-    prepared,
-    plan.judged,
-  );
+  const { settings, startedAt } = scope;
+  const { quarantined, holders, claimed, processed } = await claimMessages(scope, prepared, plan.judged);
   const results: (DispatchResult | undefined)[] = [];
   const holderResults = new Map<string, DispatchResult>();
   const collected = new Map<Route, Placed[]>();
@@ -76,13 +71,13 @@ export async function runPass(
     if (group !== undefined && quarantined.has(group)) {
       // Quarantined by a dead letter earlier in this batch: its claimed key goes back first.
       if (holder === item && claimed.delete(item.key)) {
-        await releaseKey(idem, settings.registry.consumerGroup, item.key);
+        await releaseKey(scope.idem, settings.registry.consumerGroup, item.key);
       }
       const error = groupQuarantinedError(item.message);
-      await deadLetterIn(settings, idem, item, error);
+      await deadLetterIn(settings, scope.idem, item, error);
       result = deadLetteredResult(item, error, startedAt);
     } else if (item.kind === 'poison') {
-      await deadLetterIn(settings, idem, item, item.error);
+      await deadLetterIn(settings, scope.idem, item, item.error);
       result = deadLetteredResult(item, item.error, startedAt);
     } else if (holder !== item) {
       const holderResult = holderResults.get(item.key);
@@ -92,9 +87,9 @@ export async function runPass(
     } else {
       const judgement = plan.judged.get(item);
       if (judgement !== undefined) {
-        result = await settleJudgement(settings, idem, item, judgement, startedAt);
+        result = await settleJudgement(settings, scope.idem, item, judgement, startedAt);
       } else if (!claimed.has(item.key)) {
-        result = await resolveDuplicate(settings, idem, item, processed.get(item.key), startedAt);
+        result = await resolveDuplicate(settings, scope.idem, item, processed.get(item.key), startedAt);
       } else if (joinsBatchCall(plan, item)) {
         trace.handlersRun.push(item);
         collected.set(item.route, [...(collected.get(item.route) ?? []), { index, item }]);
