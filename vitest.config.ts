@@ -30,6 +30,13 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],
+    // Type-level tests (expectTypeOf, @ts-expect-error) are also run under tsc and reported per
+    // test; `pnpm typecheck` compiles the same files.
+    typecheck: {
+      enabled: true,
+      include: ['packages/*/test/**/public-types.test.ts'],
+      tsconfig: './tsconfig.json',
+    },
     globalSetup: ['./test-support/global-setup.ts'],
     reporters: ['default', './test-support/skip-guard-reporter.ts'],
     testTimeout: 60_000,
