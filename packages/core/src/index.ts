@@ -18,6 +18,25 @@ export type { ConsumerProducerOptions } from './consumer/consumer-outbox.js';
 export type { IdemConsumer, IdemConsumerOptions } from './consumer/create-consumer.js';
 export { createDatabase, type DatabaseOptions } from './create-database.js';
 export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
+export type { DeadLetter, DeadLetterResolution, DeadLetterSummary } from './dead-letters/dead-letter.js';
+export {
+  type PurgeDeadLettersOptions,
+  type PurgeReport,
+  purgeDeadLetters,
+} from './dead-letters/purge-dead-letters.js';
+export {
+  type GetDeadLetterOptions,
+  getDeadLetter,
+  type ListDeadLettersOptions,
+  listDeadLetters,
+} from './dead-letters/read-dead-letters.js';
+export {
+  type ReplayDeadLettersOptions,
+  type ReplayItem,
+  type ReplayOutcome,
+  type ReplayReport,
+  replayDeadLetters,
+} from './dead-letters/replay-dead-letters.js';
 export type { BodyDecoder } from './decode-body.js';
 export {
   Consumer,
@@ -97,7 +116,6 @@ export {
   type IdemStatsOptions,
   type OpenDeadLetterCount,
 } from './operations/collect-idem-stats.js';
-export type { DeadLetter, DeadLetterResolution, DeadLetterSummary } from './operations/dead-letter-record.js';
 export { defineIdemConfig, type IdemConfig, type IdemConfigContext } from './operations/idem-config.js';
 export {
   listQuarantinedGroups,
@@ -113,24 +131,6 @@ export {
   purgeOutboxRows,
   retryOutboxRows,
 } from './operations/outbox-operations.js';
-export {
-  type PurgeDeadLettersOptions,
-  type PurgeReport,
-  purgeDeadLetters,
-} from './operations/purge-dead-letters.js';
-export {
-  type GetDeadLetterOptions,
-  getDeadLetter,
-  type ListDeadLettersOptions,
-  listDeadLetters,
-} from './operations/read-dead-letters.js';
-export {
-  type ReplayDeadLettersOptions,
-  type ReplayItem,
-  type ReplayOutcome,
-  type ReplayReport,
-  replayDeadLetters,
-} from './operations/replay-dead-letters.js';
 export {
   ROCKETMQ_DEFAULT_MAX_RETRIES,
   ROCKETMQ_DEFAULT_MESSAGE_RETENTION_MS,

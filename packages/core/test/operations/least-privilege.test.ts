@@ -4,10 +4,10 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeDatabaseFault } from '../../src/consumer/describe-database-fault.js';
 import { createProcessor } from '../../src/create-processor.js';
+import { purgeDeadLetters } from '../../src/dead-letters/purge-dead-letters.js';
+import { replayDeadLetters } from '../../src/dead-letters/replay-dead-letters.js';
 import type { IdemError } from '../../src/errors.js';
 import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
-import { purgeDeadLetters } from '../../src/operations/purge-dead-letters.js';
-import { replayDeadLetters } from '../../src/operations/replay-dead-letters.js';
 import {
   findMissingRuntimePrivileges,
   runtimeGrantStatements,
