@@ -1,4 +1,5 @@
-import { IdemError, type Logger, type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core';
+import { IdemError, type Logger } from '@idem/core';
+import { type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core/adapter';
 import { AckBatcher } from './ack-batcher.js';
 import { classifySdkError, redactor, type SdkFailure } from './classify-sdk-error.js';
 import { MqHttpClient, type SdkConsumer, type SdkMessage } from './mq-http-client.js';

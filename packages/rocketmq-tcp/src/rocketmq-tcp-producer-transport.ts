@@ -1,4 +1,5 @@
-import { IdemError, type Logger, type ProducerMessage, type ProducerTransport } from '@idem/core';
+import { IdemError, type Logger, type ProducerMessage } from '@idem/core';
+import type { ProducerTransport } from '@idem/core/adapter';
 import { Message, Producer } from 'rocketmq-client-nodejs';
 import { classifyTcpSendError } from './classify-tcp-send-error.js';
 import { clientLogger } from './client-logger.js';
