@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BatchHandlerContext,
-  type BatchMessage,
-  Consumer,
-  createProcessor,
-  DeadLetterError,
-  type DispatchResult,
-  Subscribe,
-} from '../src/index.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import { DeadLetterError } from '../src/errors.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { DispatchResult } from '../src/processor/dispatch-result.js';
+import type { BatchHandlerContext, BatchMessage } from '../src/processor/handler-context.js';
 import { DISPATCH_MODES, dispatchIn } from './support/dispatch-modes.js';
 import type { OrderCreated } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { Consumer, createDatabase, createProcessor, type HandlerContext, Subscribe } from '../src/index.js';
+import { createDatabase } from '../src/create-database.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
 import { BATCH_STRATEGIES } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';

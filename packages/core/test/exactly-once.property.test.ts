@@ -1,17 +1,11 @@
 import fc from 'fast-check';
 import { sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  type BatchHandlerContext,
-  type BatchMessage,
-  Consumer,
-  createProcessor,
-  type DispatchResult,
-  type HandlerContext,
-  type InboundMessage,
-  type Processor,
-  Subscribe,
-} from '../src/index.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { InboundMessage } from '../src/message.js';
+import { createProcessor, type Processor } from '../src/processor/create-processor.js';
+import type { DispatchResult } from '../src/processor/dispatch-result.js';
+import type { BatchHandlerContext, BatchMessage, HandlerContext } from '../src/processor/handler-context.js';
 import { BATCH_STRATEGIES, DISPATCH_MODES, type TestDispatchMode } from './support/dispatch-modes.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';

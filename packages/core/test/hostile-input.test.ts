@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  getDeadLetter,
-  type HandlerContext,
-  type InboundMessage,
-  listDeadLetters,
-  Subscribe,
-} from '../src/index.js';
-import { deadLetterToMessage } from '../src/operations/dead-letter-record.js';
+import { deadLetterToMessage } from '../src/dead-letters/dead-letter-to-message.js';
+import { getDeadLetter, listDeadLetters } from '../src/dead-letters/read-dead-letters.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { InboundMessage } from '../src/message.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
 import { toWtf8 } from '../src/storable-key.js';
 import { DISPATCH_MODES, dispatchIn } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createProcessor,
-  type DispatchResult,
-  type InboundMessage,
-  listQuarantinedGroups,
-  releaseMessageGroup,
-} from '../src/index.js';
+import type { InboundMessage } from '../src/message.js';
+import { listQuarantinedGroups, releaseMessageGroup } from '../src/operations/message-group-quarantine.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { DispatchResult } from '../src/processor/dispatch-result.js';
 import { DISPATCH_MODES, dispatchIn } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage } from './support/messages.js';

@@ -1,15 +1,11 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  Consumer,
-  createProcessor,
-  type HandlerContext,
-  type InboundMessage,
-  migrateToLatest,
-  type Processor,
-  Subscribe,
-} from '../src/index.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { InboundMessage } from '../src/message.js';
+import { migrateToLatest } from '../src/migrate.js';
+import { createProcessor, type Processor } from '../src/processor/create-processor.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
 import { DISPATCH_MODES, dispatchIn, dispatchOneIn } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { classifyMessageDataError, classifyOwnStatementError } from '../classify-database-error.js';
+import { recordDeadLetter } from '../dead-letters/record-dead-letter.js';
 import type { IdemError } from '../errors.js';
-import { recordDeadLetter } from '../store/dead-letters-store.js';
 import type { IdemTables } from '../store/idem-tables.js';
 import { quarantineGroup } from '../store/quarantine-store.js';
 import { deadLetteredResult, failedResult } from './build-result.js';

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { advisoryLockKey, cleanupProcessedMessages, createProcessor } from '../../src/index.js';
+import { advisoryLockKey } from '../../src/operations/advisory-lock.js';
+import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';
