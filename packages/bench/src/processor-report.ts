@@ -14,7 +14,9 @@ export interface ProcessorReport {
   readonly machine: MachineDescription;
   /** `os.loadavg()` before and after the run: other work on the machine moves the figures. */
   readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
+  /** Messages per single-mode row, and per batch row. */
   readonly messages: number;
+  readonly batchMessages: number;
   readonly warmup: number;
   readonly repeat: number;
   readonly rows: readonly ProcessorRow[];
@@ -60,7 +62,7 @@ export function formatProcessorReport(report: ProcessorReport): string {
   const load = (values: readonly number[]) => values.map((value) => value.toFixed(2)).join(' ');
   const lines = [
     `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB, Node ${machine.node}, ${machine.postgres} (${machine.database}); load ${load(report.loadAverage.before)} -> ${load(report.loadAverage.after)}`,
-    `${report.messages} messages per row after ${report.warmup} warm-up, median of ${report.repeat}`,
+    `${report.messages} messages per single row, ${report.batchMessages} per batch row, after ${report.warmup} warm-up; median of ${report.repeat}`,
     '',
     `${'row'.padEnd(14)} ${'subject'.padEnd(22)} ${'msg/s'.padStart(8)}   repetitions`,
     ...report.rows.map(
