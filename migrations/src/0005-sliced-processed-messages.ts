@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { claimFunction, currentSliceFunction, rotateFunction } from './processed-message-functions.js';
+import {
+  claimFunction,
+  currentSliceFunction,
+  LAYOUT_0005,
+  rotateFunction,
+} from './processed-message-functions.js';
 
 const COLUMNS =
   'consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport, processed_at, original_key';
@@ -47,8 +52,8 @@ export function slicedProcessedMessages(schema: string): Migration {
            constraint processed_messages_pkey primary key (consumer_group, idempotency_key, slice)
          ) partition by list (slice)`,
         `create table ${s}.processed_messages_0 partition of ${s}.processed_messages for values in (0)`,
-        claimFunction(schema),
-        rotateFunction(schema),
+        claimFunction(schema, LAYOUT_0005),
+        rotateFunction(schema, LAYOUT_0005),
         // It runs as the schema's owner: only roles granted EXECUTE (the runtime role) may rotate.
         `revoke execute on function ${s}.rotate_processed_messages(interval, interval, integer, text) from public`,
       ]) {

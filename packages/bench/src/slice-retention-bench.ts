@@ -4,7 +4,7 @@
  * - dispatch latency (claim to commit, trivial handler, 16 in flight) with 100,000 stored keys
  *   and with IDEM_SLICE_KEYS stored keys (default 2,000,000), half of them expired;
  * - throughput at 16 in flight without retention, and while retention drops the expired half;
- * - the size of processed_messages after several rotations, against window x rate.
+ * - the size of processed_keys after several rotations, against window x rate.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -72,7 +72,7 @@ async function reset(): Promise<void> {
 /** Inserts `count` keys into the current slice in one statement. */
 async function fill(count: number, prefix: string): Promise<void> {
   await sql`
-    insert into ${sql.table(`${SCHEMA}.processed_messages`)}
+    insert into ${sql.table(`${SCHEMA}.processed_keys`)}
       (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport)
     select 'bench', ${prefix} || g, 'm' || g, 'orders', '', 'Handler.handle', '\\x00'::bytea, 1, 'bench'
     from generate_series(1, ${count}::int) g`.execute(db);
@@ -106,7 +106,7 @@ async function measure(label: string): Promise<{ perSecond: number; p50: number;
 async function sizeBytes(): Promise<number> {
   const result = await sql<{ bytes: string }>`
     select (select coalesce(sum(pg_total_relation_size(relid)), 0)
-            from pg_partition_tree(${`${SCHEMA}.processed_messages`}::regclass)) as bytes`.execute(db);
+            from pg_partition_tree(${`${SCHEMA}.processed_keys`}::regclass)) as bytes`.execute(db);
   return Number(result.rows[0]?.bytes ?? 0);
 }
 
@@ -119,7 +119,7 @@ const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
 // 1. Latency with 100,000 stored keys.
 await reset();
 await fill(100_000, 'stored-');
-await sql`analyze ${sql.table(`${SCHEMA}.processed_messages`)}`.execute(db);
+await sql`analyze ${sql.table(`${SCHEMA}.processed_keys`)}`.execute(db);
 await measure('warmup-small');
 const small = await measure('small');
 
@@ -129,7 +129,7 @@ const [, fillSeconds] = await timed(async () => {
   await fill(KEYS / 2, 'expired-');
   await passTime(6 * DAY);
   await fill(KEYS / 2, 'live-');
-  await sql`analyze ${sql.table(`${SCHEMA}.processed_messages`)}`.execute(db);
+  await sql`analyze ${sql.table(`${SCHEMA}.processed_keys`)}`.execute(db);
 });
 await measure('warmup-big');
 const big = await measure('big');
@@ -156,8 +156,8 @@ for (let day = 0; day < 8; day += 1) {
 }
 const afterRotations = await sizeBytes();
 const retainedKeys = await sql<{ n: string }>`
-  select count(*) as n from ${sql.table(`${SCHEMA}.processed_messages`)}`.execute(db);
-await sql`truncate ${sql.table(`${SCHEMA}.processed_messages`)}`.execute(db);
+  select count(*) as n from ${sql.table(`${SCHEMA}.processed_keys`)}`.execute(db);
+await sql`truncate ${sql.table(`${SCHEMA}.processed_keys`)}`.execute(db);
 await fill(perDay * 4, 'window-');
 const windowTimesRate = await sizeBytes();
 

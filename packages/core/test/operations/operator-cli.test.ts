@@ -40,7 +40,7 @@ describe('idem operator CLI', () => {
       );
       expect(run.out[1]).toMatch(/^Lag: the oldest slice started (3d 23h 59m \d+s|4d( \d+s)?) ago \(/);
       expect(run.err).toEqual([]);
-      expect(await database().count('processed_messages')).toBe(2);
+      expect(await database().count('processed_keys')).toBe(2);
     });
 
     it('warns on stderr when the window is shorter than broker retention plus retry horizon', async () => {
