@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import {
   claimFunction,
@@ -9,6 +7,7 @@ import {
   type ProcessedKeysLayout,
   rotateFunction,
 } from './processed-message-functions.js';
+import { statementsMigration } from './run-statements.js';
 
 /**
  * A rolling upgrade without a pause: consumers of the version before 0005 keep claiming, exactly
@@ -24,39 +23,31 @@ import {
  */
 export function oldVersionClaims(schema: string): Migration {
   const s = `"${schema}"`;
-  return {
-    async up(db: Kysely<unknown>): Promise<void> {
-      for (const statement of [
-        `alter table ${s}.processed_messages rename to processed_keys`,
-        `alter index ${s}.processed_messages_pkey rename to processed_keys_pkey`,
-        renamePartitions(schema, LAYOUT_0006.sliced, LAYOUT_0005, LAYOUT_0006),
-        `alter table ${s}.processed_messages_legacy rename to processed_messages`,
-        `alter index ${s}.processed_messages_legacy_pkey rename to processed_messages_pkey`,
-        `alter index ${s}.processed_messages_legacy_processed_at_idx rename to processed_messages_processed_at_idx`,
-        claimFunction(schema, LAYOUT_0006),
-        rotateFunction(schema, LAYOUT_0006),
-        ...oldVersionClaimTrigger(schema, LAYOUT_0006),
-      ]) {
-        await sql.raw(statement).execute(db);
-      }
-    },
-    async down(db: Kysely<unknown>): Promise<void> {
-      for (const statement of [
-        `drop trigger claim_like_sliced_keys on ${s}.processed_messages`,
-        `drop function ${s}.claim_old_version_processed_message()`,
-        `alter index ${s}.processed_messages_pkey rename to processed_messages_legacy_pkey`,
-        `alter index ${s}.processed_messages_processed_at_idx rename to processed_messages_legacy_processed_at_idx`,
-        `alter table ${s}.processed_messages rename to processed_messages_legacy`,
-        renamePartitions(schema, LAYOUT_0006.sliced, LAYOUT_0006, LAYOUT_0005),
-        `alter index ${s}.processed_keys_pkey rename to processed_messages_pkey`,
-        `alter table ${s}.processed_keys rename to processed_messages`,
-        claimFunction(schema, LAYOUT_0005),
-        rotateFunction(schema, LAYOUT_0005),
-      ]) {
-        await sql.raw(statement).execute(db);
-      }
-    },
-  };
+  return statementsMigration(
+    [
+      `alter table ${s}.processed_messages rename to processed_keys`,
+      `alter index ${s}.processed_messages_pkey rename to processed_keys_pkey`,
+      renamePartitions(schema, LAYOUT_0006.sliced, LAYOUT_0005, LAYOUT_0006),
+      `alter table ${s}.processed_messages_legacy rename to processed_messages`,
+      `alter index ${s}.processed_messages_legacy_pkey rename to processed_messages_pkey`,
+      `alter index ${s}.processed_messages_legacy_processed_at_idx rename to processed_messages_processed_at_idx`,
+      claimFunction(schema, LAYOUT_0006),
+      rotateFunction(schema, LAYOUT_0006),
+      ...oldVersionClaimTrigger(schema, LAYOUT_0006),
+    ],
+    [
+      `drop trigger claim_like_sliced_keys on ${s}.processed_messages`,
+      `drop function ${s}.claim_old_version_processed_message()`,
+      `alter index ${s}.processed_messages_pkey rename to processed_messages_legacy_pkey`,
+      `alter index ${s}.processed_messages_processed_at_idx rename to processed_messages_legacy_processed_at_idx`,
+      `alter table ${s}.processed_messages rename to processed_messages_legacy`,
+      renamePartitions(schema, LAYOUT_0006.sliced, LAYOUT_0006, LAYOUT_0005),
+      `alter index ${s}.processed_keys_pkey rename to processed_messages_pkey`,
+      `alter table ${s}.processed_keys rename to processed_messages`,
+      claimFunction(schema, LAYOUT_0005),
+      rotateFunction(schema, LAYOUT_0005),
+    ],
+  );
 }
 
 /** Renames every slice of `parent` (and its primary key) from one layout's prefix to the other's. */
