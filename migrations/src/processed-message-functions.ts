@@ -98,10 +98,11 @@ export function claimFunction(schema: string, layout: ProcessedKeysLayout): stri
 
 /**
  * Retention: creates slices ahead, empties the legacy table once all its keys are older than the
- * window, and drops every slice whose successor started longer ago than the window (no key in it
- * is younger). Each step waits at most `p_lock_timeout` for its lock and is otherwise deferred to
- * the next run, so consumers never queue behind retention for longer than that. Security definer:
- * the consumers' role has no DDL rights, the schema's owner does.
+ * window, and detaches every slice whose successor started longer ago than the window (no key in
+ * it is younger), to be dropped by the next call (`dropped` counts the detached slices). Each step
+ * waits at most `p_lock_timeout` for its lock and is otherwise deferred, so consumers never queue
+ * behind retention for longer than that. Security definer: the consumers' role has no DDL
+ * rights, the schema's owner does.
  */
 export function rotateFunction(schema: string, layout: ProcessedKeysLayout): string {
   const s = `"${schema}"`;
@@ -120,6 +121,7 @@ export function rotateFunction(schema: string, layout: ProcessedKeysLayout): str
       v_next integer;
       v_name text;
       v_keys bigint;
+      v_leftovers integer := 0;
     begin
       if p_slice <= interval '0' or p_window < interval '0' or p_lead < 1 then
         raise exception 'rotate_processed_messages: bad window %, slice % or lead %', p_window, p_slice, p_lead
@@ -128,6 +130,22 @@ export function rotateFunction(schema: string, layout: ProcessedKeysLayout): str
       created := 0; dropped := 0; dropped_keys := 0; deferred := 0;
       legacy_truncated := false; legacy_keys := 0;
       perform set_config('lock_timeout', p_lock_timeout, true);
+
+      -- Slices detached by an earlier call are dropped here, in a transaction that takes no lock on
+      -- the sliced table: removing their files costs a moment per million keys at commit, and
+      -- claims must not wait for that. No claim reads a detached slice.
+      for v_name in
+        select c.relname from pg_class c
+        where c.relnamespace = to_regnamespace(${lit}) and c.relkind = 'r'
+          and c.relname ~ '^${layout.partitionPrefix}expired_[0-9]+$'
+      loop
+        begin
+          execute format('drop table %I.%I', ${lit}, v_name);
+          v_leftovers := v_leftovers + 1;
+        exception when lock_not_available then
+          deferred := deferred + 1;
+        end;
+      end loop;
 
       -- Ahead: create-then-attach takes only SHARE UPDATE EXCLUSIVE on the parent, which claims
       -- do not conflict with (CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE).
@@ -163,18 +181,28 @@ export function rotateFunction(schema: string, layout: ProcessedKeysLayout): str
         end;
       end if;
 
-      -- Expired: a slice stopped receiving keys when its successor started.
+      -- Expired: a slice stopped receiving keys when its successor started. It is detached, which
+      -- holds the sliced table's exclusive lock only for a catalog update, and renamed for the
+      -- next call to drop; not in a call that dropped some, whose commit is slow.
       for v_old in
         select o.slice,
                (select min(n.starts_at) from ${s}.processed_message_slices n where n.starts_at > o.starts_at) as ended_at
         from ${s}.processed_message_slices o order by o.slice
       loop
         exit when v_old.ended_at is null or v_old.ended_at > now() - p_window;
+        if v_leftovers > 0 then
+          deferred := deferred + 1;
+          exit;
+        end if;
         v_name := '${layout.partitionPrefix}' || v_old.slice;
         begin
           select greatest(reltuples, 0)::bigint into v_keys from pg_class
           where oid = to_regclass(format('%I.%I', ${lit}, v_name));
-          execute format('drop table if exists %I.%I', ${lit}, v_name);
+          if to_regclass(format('%I.%I', ${lit}, v_name)) is not null then
+            execute format('alter table %I.${sliced} detach partition %I.%I', ${lit}, ${lit}, v_name);
+            execute format('alter table %I.%I rename to %I', ${lit}, v_name,
+                           '${layout.partitionPrefix}expired_' || v_old.slice);
+          end if;
           delete from ${s}.processed_message_slices where slice = v_old.slice;
           dropped := dropped + 1;
           dropped_keys := dropped_keys + coalesce(v_keys, 0);

@@ -184,10 +184,12 @@ interface RotationPlan {
 }
 
 /**
- * Runs the rotation function, each call its own short transaction, until no step is deferred or
- * {@link LOCK_ATTEMPTS} calls were made; sums what the calls did and keeps the last one's deferred
- * steps. Pausing between calls, instead of one long lock wait, lets the claims that queued behind
- * a failed try through, so they wait at most `lockTimeoutMs` each time.
+ * Runs the rotation function, each call its own short transaction, until nothing is deferred and
+ * nothing detached is left, or a lock stayed busy for {@link LOCK_ATTEMPTS} calls; sums what the
+ * calls did and keeps the last one's deferred steps. A call that detached slices is followed at
+ * once by one that drops them, outside any lock claims take. Pausing after a busy lock, instead of
+ * one long lock wait, lets the claims that queued behind the try through, so they wait at most
+ * `lockTimeoutMs` each time.
  */
 async function rotateUntilDone(
   connection: Kysely<unknown>,
@@ -195,7 +197,8 @@ async function rotateUntilDone(
   { windowMs, sliceMs, ahead, lockTimeoutMs, signal }: RotationPlan,
 ): Promise<RotationRow> {
   let total: RotationRow | undefined;
-  for (let attempt = 1; ; attempt += 1) {
+  let busy = 0;
+  for (;;) {
     const rotated = await sql<RotationRow>`
       select r.*, now() - make_interval(secs => ${windowMs / 1000}::float8) as cutoff
       from ${rotate}(
@@ -215,8 +218,13 @@ async function rotateUntilDone(
             legacy_truncated: total.legacy_truncated || row.legacy_truncated,
             legacy_keys: String(Number(total.legacy_keys) + Number(row.legacy_keys)),
           };
-    if (row.deferred === 0 || attempt >= LOCK_ATTEMPTS || signal?.aborted === true) return total;
-    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_PAUSE_MS));
+    if (row.deferred > 0) {
+      busy += 1;
+      if (busy >= LOCK_ATTEMPTS || signal?.aborted === true) return total;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_PAUSE_MS));
+    } else if (row.dropped === 0) {
+      return total;
+    }
   }
 }
 

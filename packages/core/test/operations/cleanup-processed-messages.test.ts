@@ -54,6 +54,16 @@ describe('cleanupProcessedMessages', () => {
     expect(result).toMatchObject({ status: 'done', slicesDropped: 2, deferred: 0, caughtUp: true });
     expect(await keys()).toEqual(['young-1', 'young-2', 'young-3']);
     expect(await slices()).toEqual([2, 3, 4, 5]);
+    // Detached, then dropped by the run's next call: no table of an expired slice is left.
+    const tables = await sql<{ relname: string }>`
+      select relname from pg_class where relnamespace = ${schema}::regnamespace and relkind = 'r'
+        and relname like 'processed_keys%' order by relname`.execute(db);
+    expect(tables.rows.map((row) => row.relname)).toEqual([
+      'processed_keys_2',
+      'processed_keys_3',
+      'processed_keys_4',
+      'processed_keys_5',
+    ]);
     if (result.status !== 'done') throw new Error('unreachable');
     // The oldest slice left started 4 days ago (give the test a minute of slack).
     expect(result.lagMs).toBeGreaterThanOrEqual(4 * DAY - 60_000);
