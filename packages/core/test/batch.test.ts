@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDatabase, createProcessor } from '../src/index.js';
+import { createDatabase } from '../src/create-database.js';
+import { createProcessor } from '../src/create-processor.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';

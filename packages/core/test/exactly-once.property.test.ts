@@ -1,13 +1,10 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  type DispatchResult,
-  type HandlerContext,
-  Subscribe,
-} from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { DispatchResult } from '../src/dispatch-result.js';
+import type { HandlerContext } from '../src/handler-context.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 

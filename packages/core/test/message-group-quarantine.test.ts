@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createProcessor,
-  type InboundMessage,
-  listQuarantinedGroups,
-  releaseMessageGroup,
-} from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import type { InboundMessage } from '../src/message.js';
+import { listQuarantinedGroups, releaseMessageGroup } from '../src/operations/message-group-quarantine.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';

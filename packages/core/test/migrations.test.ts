@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../src/cli/run-cli.js';
-import { migrateDown, migrateToLatest, migrationStatus } from '../src/index.js';
+import { migrateDown, migrateToLatest, migrationStatus } from '../src/migrate.js';
 
 async function tablesIn(db: Kysely<unknown>, schema: string): Promise<string[]> {
   const result = await sql<{ table_name: string }>`

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrateDown, migrateToLatest } from '../src/index.js';
+import { migrateDown, migrateToLatest } from '../src/migrate.js';
 import { toStorableText } from '../src/storable-text.js';
 import type { IdemTables } from '../src/store/idem-tables.js';
 import { claimKeys, type ProcessedMessageClaim } from '../src/store/processed-messages-store.js';

@@ -1,4 +1,5 @@
-import { IdemError, type Logger, type MessageSource, type ReceivedMessage, raceTimeout } from '@idem/core';
+import { IdemError, type Logger } from '@idem/core';
+import { type MessageSource, type ReceivedMessage, raceTimeout } from '@idem/core/adapter';
 import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';

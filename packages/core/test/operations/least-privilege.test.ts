@@ -3,15 +3,15 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeDatabaseFault } from '../../src/consumer/describe-database-fault.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { purgeDeadLetters } from '../../src/dead-letters/purge-dead-letters.js';
+import { replayDeadLetters } from '../../src/dead-letters/replay-dead-letters.js';
+import type { IdemError } from '../../src/errors.js';
+import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
 import {
-  cleanupProcessedMessages,
-  createProcessor,
   findMissingRuntimePrivileges,
-  type IdemError,
-  purgeDeadLetters,
-  replayDeadLetters,
   runtimeGrantStatements,
-} from '../../src/index.js';
+} from '../../src/operations/runtime-privileges.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { type TestTables, useTestDatabase } from '../support/test-database.js';

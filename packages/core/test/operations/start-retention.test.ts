@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { LogFields, Logger } from '../../src/logger.js';
+import { DEFAULT_DEDUP_WINDOW_MS } from '../../src/operations/check-dedup-window.js';
 import {
   type CleanupResult,
   cleanupProcessedMessages,
-  DEFAULT_DEDUP_WINDOW_MS,
-  type LogFields,
-  type Logger,
-  startRetention,
-} from '../../src/index.js';
+} from '../../src/operations/cleanup-processed-messages.js';
+import { startRetention } from '../../src/operations/start-retention.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { backdate, insertProcessedKeys } from './operations-support.js';
 
