@@ -44,7 +44,7 @@ describe('createProcessor().dispatchBatch', () => {
       'processed',
     ]);
     expect((await database().effects()).map((row) => row.key)).toEqual(['o-1', 'o-2', 'o-4']);
-    expect(await database().count('processed_messages')).toBe(3);
+    expect(await database().count('processed_keys')).toBe(3);
 
     failing.clear();
     const third = messages[2];

@@ -67,7 +67,7 @@ describe('FIFO message group quarantine', () => {
       ['dead-lettered', 'GROUP_QUARANTINED'],
       ['processed', undefined],
     ]);
-    expect(await database().count('processed_messages')).toBe(2);
+    expect(await database().count('processed_keys')).toBe(2);
   });
 
   it('replays the cause and the parked messages in order on release, and lifts the quarantine', async () => {
