@@ -100,7 +100,7 @@ describe.each(DISPATCH_MODES)('batch handlers, %s dispatch', (mode) => {
         mode === 'batch' ? [['o-1', 'o-2', 'o-3'], ['o-1'], ['o-2'], ['o-3']] : [['o-1'], ['o-2'], ['o-3']],
       );
       expect((await database().effects()).map((row) => row.key)).toEqual(['o-1', 'o-3']);
-      expect(await database().count('processed_messages')).toBe(2);
+      expect(await database().count('processed_keys')).toBe(2);
     },
   );
 

@@ -70,7 +70,7 @@ describe.each(BATCH_STRATEGIES)('createProcessor().dispatchBatch, %s', (batchStr
       'processed',
     ]);
     expect((await database().effects()).map((row) => row.key)).toEqual(['o-1', 'o-2', 'o-4']);
-    expect(await database().count('processed_messages')).toBe(3);
+    expect(await database().count('processed_keys')).toBe(3);
 
     failing.clear();
     const third = messages[2];
@@ -104,7 +104,7 @@ describe.each(BATCH_STRATEGIES)('createProcessor().dispatchBatch, %s', (batchStr
       false,
     ]);
     expect((await database().effects()).map((row) => row.key)).toEqual(['o-1', 'o-3']);
-    expect(await database().count('processed_messages')).toBe(2);
+    expect(await database().count('processed_keys')).toBe(2);
   });
 
   it('treats the same key twice in one batch as one effect and one duplicate', async () => {

@@ -120,7 +120,7 @@ describe.each(MATRIX)(
 
       await fc.assert(
         fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
-          await sql`truncate effect_log, processed_messages, dead_letters`.execute(db);
+          await sql`truncate effect_log, processed_keys, dead_letters`.execute(db);
           const results: DispatchResult[] = [];
           for (const { concurrent, deliveries } of steps) {
             const messages = deliveries.map(({ message, fail }) => deliver(message, fail));
@@ -134,7 +134,7 @@ describe.each(MATRIX)(
             .select(sql<string>`key`.as('key'))
             .execute();
           const stored = await db
-            .selectFrom('processed_messages' as never)
+            .selectFrom('processed_keys' as never)
             .select(sql<string>`idempotency_key`.as('k'))
             .execute();
 

@@ -79,7 +79,7 @@ describe('hostile input (property)', () => {
 
     await fc.assert(
       fc.asyncProperty(deliveries, async ({ mode, messages }) => {
-        await sql`truncate effect_log, processed_messages, dead_letters`.execute(db);
+        await sql`truncate effect_log, processed_keys, dead_letters`.execute(db);
         const first = await dispatch(mode, messages);
         const again = await dispatch(mode, messages.map(redeliveryOf));
 

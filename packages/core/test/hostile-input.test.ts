@@ -48,9 +48,7 @@ describe.each(DISPATCH_MODES)('hostile input (%s dispatch)', (mode) => {
   async function storedKeys(): Promise<{ key: string; original: Buffer | null }[]> {
     const { db } = database();
     const result = await sql<{ key: string; original: Buffer | null }>`
-      select idempotency_key as key, original_key as original from processed_messages order by key`.execute(
-      db,
-    );
+      select idempotency_key as key, original_key as original from processed_keys order by key`.execute(db);
     return result.rows;
   }
 

@@ -187,7 +187,7 @@ async function queryRows(url: string): Promise<{ invoices: unknown[]; processed:
   try {
     const invoices = await client.query('select order_id, amount from invoices');
     const processed = await client.query<{ count: string }>(
-      'select count(*) from idem.processed_messages where consumer_group = $1',
+      'select count(*) from idem.processed_keys where consumer_group = $1',
       ['billing'],
     );
     return { invoices: invoices.rows, processed: Number(processed.rows[0]?.count) };

@@ -50,7 +50,7 @@ describe.each(DISPATCH_MODES)('FIFO message group quarantine, %s dispatch', (mod
       ['processed', undefined],
     ]);
     expect((await database().effects()).map((row) => row.key)).toEqual(['cart-a-1', 'cart-b-1']);
-    expect(await database().count('processed_messages')).toBe(2);
+    expect(await database().count('processed_keys')).toBe(2);
     expect(await listQuarantinedGroups(db, { schema })).toEqual([
       expect.objectContaining({
         consumerGroup: 'billing',

@@ -63,7 +63,7 @@ describe.each(DISPATCH_MODES)('createProcessor(), %s dispatch', (mode) => {
       ]);
       const claimed = await sql<{
         n: string;
-      }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_messages`)}`.execute(db);
+      }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_keys`)}`.execute(db);
       expect(claimed.rows[0]?.n).toBe('1');
     } finally {
       await sql`drop schema ${sql.id(idemSchema)} cascade`.execute(db);
@@ -97,7 +97,7 @@ describe.each(DISPATCH_MODES)('createProcessor(), %s dispatch', (mode) => {
 
     const failed = await dispatch(processor, message);
     expect(failed).toMatchObject({ outcome: 'failed', retryable: false, error: { code: 'HANDLER_FAILED' } });
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
     expect(await database().count('effects')).toBe(0);
 
     expect(await dispatch(processor, redeliveryOf(message))).toMatchObject({ outcome: 'processed' });
@@ -125,7 +125,7 @@ describe.each(DISPATCH_MODES)('createProcessor(), %s dispatch', (mode) => {
     const result = await dispatch(processor, inboundMessage({ keys: ['order-swallow'] }));
     expect(result).toMatchObject({ outcome: 'failed', error: { code: 'HANDLER_FAILED' } });
     expect(result.outcome === 'failed' && result.error.message).toMatch(/went on without rethrowing/);
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
   });
 
   it('dead-letters a body that is not JSON at once, with the reason, and never runs the handler', async () => {

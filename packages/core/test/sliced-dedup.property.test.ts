@@ -92,7 +92,7 @@ describe('deduplication across time slices (property)', () => {
             .update(inboundMessage({ json: { key } }).body)
             .digest();
           await sql`
-            insert into ${table('processed_messages_legacy')}
+            insert into ${table('processed_messages')}
               (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport)
             values ('slices', ${key}, ${`legacy-${key}`}, 'orders', '', 'LoggingHandler.handle', ${hash}, 1, 'test')`.execute(
             db,

@@ -42,7 +42,7 @@ describe('idem operator CLI', () => {
       );
       expect(run.out[1]).toMatch(/^Lag: the oldest slice started (3d 23h 59m \d+s|4d( \d+s)?) ago \(/);
       expect(run.err).toEqual([]);
-      expect(await database().count('processed_messages')).toBe(2);
+      expect(await database().count('processed_keys')).toBe(2);
     });
 
     it('warns on stderr when the window is shorter than broker retention plus retry horizon', async () => {
@@ -369,7 +369,7 @@ describe('idem operator CLI', () => {
       expect(run.code).toBe(1);
       expect(run.out).toEqual(
         expect.arrayContaining([
-          '✗ schema migrated and current: schema idem_never_migrated: 5 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages',
+          '✗ schema migrated and current: schema idem_never_migrated: 6 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages, 0006-old-version-claims',
           "    fix: run `idem migrate --schema idem_never_migrated` as the schema's owner (the migration role)",
         ]),
       );

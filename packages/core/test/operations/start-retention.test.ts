@@ -58,7 +58,7 @@ describe('startRetention', () => {
 
     // Slices of 1.75 days: slice 0 (the 12 keys) ended 8.25 days ago and is dropped whole.
     expect(runs).toEqual([expect.objectContaining({ status: 'done', slicesDropped: 1, caughtUp: true })]);
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'info',

@@ -17,7 +17,7 @@ export interface TestDatabase {
   readonly pool: pg.Pool;
   /** Every effect row, sorted by key. */
   effects(): Promise<TestTables['effects'][]>;
-  count(table: 'processed_messages' | 'dead_letters' | 'effects'): Promise<number>;
+  count(table: 'processed_keys' | 'dead_letters' | 'effects'): Promise<number>;
 }
 
 /**
