@@ -17,14 +17,15 @@ export interface ProcessedMessageClaim {
   readonly transport: string;
 }
 
-/**
- * Where a claim goes: Idem's schema (its claim function lives there) and the consumer group; and
- * the lock timeout the claim sets for the rest of its transaction (see {@link setLockTimeout}).
- */
+/** Where a claim goes: Idem's schema (its claim function lives there) and the consumer group. */
 export interface ClaimScope {
   readonly schema: string;
   readonly consumerGroup: string;
-  readonly lockTimeoutMs: number;
+  /**
+   * When given, the claim sets the transaction's lock timeout itself (see {@link setLockTimeout}),
+   * in the same round trip; when not, the transaction's setting applies.
+   */
+  readonly lockTimeoutMs?: number;
 }
 
 /** The stored facts a duplicate is compared with. */
@@ -48,8 +49,8 @@ function lockTimeoutSetting(lockTimeoutMs: number): string {
 }
 
 /**
- * Sets the transaction's lock timeout and claims the keys, in one round trip; returns the keys
- * this transaction now holds. A key that any
+ * Claims the keys in one round trip (setting the lock timeout in it when the scope gives one);
+ * returns the keys this transaction now holds. A key that any
  * slice (or the pre-slice legacy table) already holds is skipped; a key held by a concurrent,
  * uncommitted transaction makes this call wait for that transaction to end (an advisory lock per
  * key, held until commit, bounded by `lock_timeout`), then see what it committed. The argument
@@ -60,9 +61,9 @@ export async function claimKeys(
   scope: ClaimScope,
   claims: readonly ProcessedMessageClaim[],
 ): Promise<Set<string>> {
-  const { schema, consumerGroup } = scope;
+  const { schema, consumerGroup, lockTimeoutMs } = scope;
   if (claims.length === 0) {
-    await setLockTimeout(trx, scope.lockTimeoutMs);
+    if (lockTimeoutMs !== undefined) await setLockTimeout(trx, lockTimeoutMs);
     return new Set();
   }
   const column = <T>(pick: (claim: ProcessedMessageClaim) => T): T[] => claims.map(pick);
@@ -72,8 +73,12 @@ export async function claimKeys(
   // round trip of its own statement; it returns the setting, never null.
   const result = await sql<{ idempotency_key: string }>`
     select k as idempotency_key from ${sql.id(schema, 'claim_processed_messages')}(
-      case when set_config('lock_timeout', ${lockTimeoutSetting(scope.lockTimeoutMs)}, true) is not null
-        then ${consumerGroup}::text end,
+      ${
+        lockTimeoutMs === undefined
+          ? sql`${consumerGroup}::text`
+          : sql`case when set_config('lock_timeout', ${lockTimeoutSetting(lockTimeoutMs)}, true) is not null
+              then ${consumerGroup}::text end`
+      },
       ${column((c) => c.idempotencyKey)}::text[],
       ${column((c) => c.originalKey ?? null)}::bytea[],
       ${column((c) => toStorableText(c.messageId))}::text[],

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { advisoryLockKey } from '../../src/operations/advisory-lock.js';
 import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
-import { createProcessor, createProcessor } from '../../src/processor/create-processor.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
 import type { DispatchResult } from '../../src/processor/dispatch-result.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
