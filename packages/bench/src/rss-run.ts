@@ -1,7 +1,8 @@
 import { createProcessor, type InboundMessage } from '@idem/core';
 import type { Kysely } from 'kysely';
-import { type BenchDatabase, benchOrder, resetTables } from './bench-database.js';
-import { BENCH_TAG, createEffectHandlers } from './effect-handlers.js';
+import { type BenchDatabase, resetTables } from './bench-database.js';
+import { benchInboundMessage } from './bench-message.js';
+import { createEffectHandlers } from './effect-handlers.js';
 
 /** Resident set size during a long processor-level run, in MiB. */
 export interface RssReport {
@@ -32,21 +33,7 @@ export async function measureRss(db: Kysely<BenchDatabase>, messages: number): P
     consumerGroup: 'bench-rss',
   });
   const mib = (): number => process.memoryUsage().rss / 1024 / 1024;
-  const message = (index: number): InboundMessage => {
-    const order = benchOrder('rss', index);
-    return {
-      topic: TOPIC,
-      tag: BENCH_TAG,
-      keys: [order.id],
-      messageId: `rss-${index}`,
-      body: Buffer.from(JSON.stringify(order)),
-      properties: {},
-      deliveryAttempt: 1,
-      bornAt: undefined,
-      messageGroup: undefined,
-      transport: 'bench',
-    };
-  };
+  const message = (index: number): InboundMessage => benchInboundMessage(TOPIC, 'rss', index);
   let next = 0;
   let maxMiB = 0;
   let middleMiB = 0;

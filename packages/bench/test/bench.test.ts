@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BenchReport } from '../src/bench-report.js';
+import type { ProcessorReport } from '../src/processor-report.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const databaseName = `idem_bench_${process.pid}_${Date.now()}`;
@@ -94,5 +95,45 @@ describe('pnpm bench', () => {
     expect(report.retention.deletedDuringRow).toBeGreaterThan(0);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.postgres).toMatch(/^PostgreSQL \d+/);
+  }, 300_000);
+});
+
+describe('pnpm --filter @idem/bench processor', () => {
+  it('runs every processor-alone row, each message writing its effect, and reports every ratio', async () => {
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${databaseName}`;
+    const output = join(workDir, 'processor.json');
+    await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@idem/source', '--import', 'tsx', 'src/processor-bench.ts', '--quick'],
+      {
+        cwd: benchDir,
+        env: {
+          ...process.env,
+          DATABASE_URL: url.toString(),
+          IDEM_BENCH_MESSAGES: '128',
+          IDEM_BENCH_WARMUP: '16',
+          IDEM_BENCH_REPEAT: '1',
+          IDEM_BENCH_OUTPUT: output,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    // Each row checks itself that every message wrote its effect, and fails the run if not.
+    const report = JSON.parse(await readFile(output, 'utf8')) as ProcessorReport;
+    expect(report.rows.map(({ subject, mode, parallelism }) => `${subject} ${mode} ${parallelism}`)).toEqual([
+      'idem single 1',
+      'pg-same-sql single 1',
+      'idem single 16',
+      'pg-same-sql single 16',
+      'idem batch 64',
+      'idem-savepoints batch 64',
+      'pg-same-sql batch 64',
+      'idem-batch-handler batch 64',
+      'pg-same-sql-multi-row batch 64',
+      'pg-multi-row batch 64',
+    ]);
+    for (const row of report.rows) expect(row.messagesPerSecond).toBeGreaterThan(0);
+    for (const ratio of report.ratios) expect(ratio.value).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -19,6 +19,6 @@ export { type CreateConsumerOptions, createConsumer } from './consumer/create-co
 export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
 export { raceAbort, waitOrAbort } from './consumer/race-abort.js';
 export { raceTimeout } from './consumer/race-timeout.js';
-export { shouldAcknowledge } from './dispatch-result.js';
 export { createRetryingProducer, type ProducerRetryOptions } from './outbox/create-retrying-producer.js';
 export type { ProducerTransport } from './outbox/producer-transport.js';
+export { shouldAcknowledge } from './processor/dispatch-result.js';

@@ -5,8 +5,8 @@
  *   `DUPLICATE_ROUTE`, `CONSUMER_GROUP_MISSING`, `CONSUMER_GROUP_CONFLICT`.
  * - Message faults (the message itself is at fault; dead-lettered, never retried):
  *   `NO_HANDLER`, `BODY_DECODE_FAILED`, `SCHEMA_VALIDATION_FAILED`, `INVALID_IDEMPOTENCY_KEY`,
- *   `PAYLOAD_MISMATCH`, `HANDLER_REJECTED`, `GROUP_QUARANTINED` (parked behind an earlier
- *   dead letter of its FIFO message group), `MESSAGE_DATA_REJECTED` (Postgres refused the
+ *   `PAYLOAD_MISMATCH`, `HANDLER_REJECTED`, `GROUP_QUARANTINED` (its FIFO message group is
+ *   quarantined after an earlier dead letter), `MESSAGE_DATA_REJECTED` (Postgres refused the
  *   message's own data: a data exception or a program limit; retrying cannot fix it).
  * - Handler faults: `HANDLER_FAILED` (redelivered), `ATTEMPTS_EXHAUSTED` (dead-lettered).
  * - Infrastructure (retryable; adapters pause instead of burning delivery attempts):

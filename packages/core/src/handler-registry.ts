@@ -6,8 +6,8 @@ import {
   type SubscribeOptions,
 } from './decorators/handler-metadata.js';
 import { IdemError } from './errors.js';
-import type { HandlerContext } from './handler-context.js';
 import type { InboundMessage } from './message.js';
+import type { BatchHandlerContext, BatchMessage, HandlerContext } from './processor/handler-context.js';
 import {
   formatTagExpression,
   matchesTag,
@@ -26,7 +26,12 @@ export interface Route {
   readonly decode: BodyDecoder;
   readonly schema: StandardSchemaV1 | undefined;
   readonly key: ((message: InboundMessage, body: unknown) => string | undefined) | undefined;
+  /** Runs the handler for one message (a batch handler gets an array of one). */
   readonly invoke: (body: unknown, ctx: HandlerContext<unknown>) => Promise<unknown>;
+  /** Runs a batch handler for several messages at once; `undefined` for a handler of one. */
+  readonly invokeBatch:
+    | ((messages: readonly BatchMessage[], ctx: BatchHandlerContext<unknown>) => Promise<unknown>)
+    | undefined;
 }
 
 /** What a consumer must subscribe to at the broker: one tag expression per topic. */
@@ -140,12 +145,44 @@ function routesOf(instance: object): Route[] {
       decode: options.decode ?? 'json',
       schema: options.schema,
       key: options.key,
-      invoke: async (body: unknown, ctx: HandlerContext<unknown>) => await method.call(instance, body, ctx),
+      ...(options.batch === true ? batchInvokers(instance, method) : singleInvokers(instance, method)),
     };
   });
 }
 
+// biome-ignore lint/complexity/noBannedTypes: any user method; called with the arguments its decorator promises.
+type Method = Function;
+
+function singleInvokers(instance: object, method: Method): Pick<Route, 'invoke' | 'invokeBatch'> {
+  return {
+    invoke: async (body, ctx) => await method.call(instance, body, ctx),
+    invokeBatch: undefined,
+  };
+}
+
+function batchInvokers(instance: object, method: Method): Pick<Route, 'invoke' | 'invokeBatch'> {
+  const invokeBatch = async (messages: readonly BatchMessage[], ctx: BatchHandlerContext<unknown>) =>
+    await method.call(instance, messages, ctx);
+  return {
+    invoke: async (body, ctx) =>
+      await invokeBatch(
+        [{ body, message: ctx.message, idempotencyKey: ctx.idempotencyKey, send: ctx.send }],
+        {
+          trx: ctx.trx,
+          consumerGroup: ctx.consumerGroup,
+        },
+      ),
+    invokeBatch,
+  };
+}
+
 function validateOptions(handlerName: string, options: SubscribeOptions<unknown>): void {
+  if (options.batch !== undefined && typeof options.batch !== 'boolean') {
+    throw new IdemError(
+      'INVALID_HANDLER',
+      `${handlerName}: \`batch\` must be true or false, got ${JSON.stringify(options.batch)}`,
+    );
+  }
   if (typeof options.topic !== 'string' || options.topic.trim() === '') {
     throw new IdemError(
       'INVALID_HANDLER',

@@ -17,7 +17,6 @@ export type { ConsumerEvent, ConsumerLoopOptions, DispatchMode } from './consume
 export type { ConsumerProducerOptions } from './consumer/consumer-outbox.js';
 export type { IdemConsumer, IdemConsumerOptions } from './consumer/create-consumer.js';
 export { createDatabase, type DatabaseOptions } from './create-database.js';
-export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
 export type { DeadLetter, DeadLetterResolution, DeadLetterSummary } from './dead-letters/dead-letter.js';
 export {
   type PurgeDeadLettersOptions,
@@ -44,17 +43,7 @@ export {
   Subscribe,
   type SubscribeOptions,
 } from './decorators/handler-metadata.js';
-export type {
-  DeadLetteredResult,
-  DispatchOutcome,
-  DispatchResult,
-  DuplicateKind,
-  DuplicateResult,
-  FailedResult,
-  ProcessedResult,
-} from './dispatch-result.js';
 export { DeadLetterError, IdemError, type IdemErrorCode, type IdemErrorOptions } from './errors.js';
-export type { HandlerContext } from './handler-context.js';
 export type { TopicSubscription } from './handler-registry.js';
 export { type LogFields, type Logger, silentLogger } from './logger.js';
 export type { InboundMessage } from './message.js';
@@ -160,9 +149,24 @@ export {
 export type { MessageProducer, SendOptions, SendOutcome } from './outbox/message-producer.js';
 export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message.js';
 export { type SendInTransactionOptions, sendInTransaction } from './outbox/send-in-transaction.js';
-export { defaultIdempotencyKey } from './prepare-message.js';
-export type { ProcessorPolicyOptions } from './processor-policy-options.js';
-export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
+export { createProcessor, type Processor, type ProcessorOptions } from './processor/create-processor.js';
+export type {
+  DeadLetteredResult,
+  DispatchOutcome,
+  DispatchResult,
+  DuplicateKind,
+  DuplicateResult,
+  FailedResult,
+  ProcessedResult,
+} from './processor/dispatch-result.js';
+export type { BatchHandlerContext, BatchMessage, HandlerContext } from './processor/handler-context.js';
+export { defaultIdempotencyKey } from './processor/prepare-message.js';
+export type {
+  BatchStrategy,
+  MessageGroupDeadLetterPolicy,
+  PayloadMismatchPolicy,
+  ProcessorPolicyOptions,
+} from './processor/processor-policy-options.js';
 export type {
   DeadLettersTable,
   IdemTables,

@@ -22,5 +22,5 @@ export {
   type LoadedIdemConfig,
   loadIdemConfig,
 } from './operations/load-idem-config.js';
-export { pickProcessorPolicy } from './processor-policy-options.js';
+export { pickProcessorPolicy } from './processor/processor-policy-options.js';
 export type { TagExpression } from './tag-expression.js';

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createProcessor } from '../src/create-processor.js';
 import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
-import type { HandlerContext } from '../src/handler-context.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
 

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createProcessor } from '../src/create-processor.js';
 import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
-import type { DispatchResult } from '../src/dispatch-result.js';
-import type { HandlerContext } from '../src/handler-context.js';
 import type { InboundMessage } from '../src/message.js';
-import { defaultIdempotencyKey } from '../src/prepare-message.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { DispatchResult } from '../src/processor/dispatch-result.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
+import { defaultIdempotencyKey } from '../src/processor/prepare-message.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 

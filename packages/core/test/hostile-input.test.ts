@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createProcessor } from '../src/create-processor.js';
 import { deadLetterToMessage } from '../src/dead-letters/dead-letter-to-message.js';
 import { getDeadLetter, listDeadLetters } from '../src/dead-letters/read-dead-letters.js';
 import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
-import type { DispatchResult } from '../src/dispatch-result.js';
-import type { HandlerContext } from '../src/handler-context.js';
 import type { InboundMessage } from '../src/message.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
 import { toWtf8 } from '../src/storable-key.js';
+import { DISPATCH_MODES, dispatchIn } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
@@ -29,7 +29,7 @@ const NUL_KEY = 'order\u00001';
 const SURROGATE_KEY = 'order\ud800-2';
 const LONG_KEY = randomBytes(2048).toString('hex'); // 4,096 bytes: over the btree limit of 2,704
 
-describe.each(['single', 'batch'] as const)('hostile input (%s dispatch)', (mode) => {
+describe.each(DISPATCH_MODES)('hostile input (%s dispatch)', (mode) => {
   const database = useTestDatabase();
 
   function setup() {
@@ -41,10 +41,7 @@ describe.each(['single', 'batch'] as const)('hostile input (%s dispatch)', (mode
       handlers: [handlers, new RawKeyWriter()],
       consumerGroup: 'billing',
     });
-    const dispatch = async (messages: InboundMessage[]): Promise<DispatchResult[]> =>
-      mode === 'single'
-        ? await Promise.all(messages.map((message) => processor.dispatch(message)))
-        : await processor.dispatchBatch(messages);
+    const dispatch = (messages: InboundMessage[]) => dispatchIn(mode, processor, messages);
     return { handlers, processor, dispatch };
   }
 

@@ -1,16 +1,19 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createProcessor } from '../src/create-processor.js';
 import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
-import type { HandlerContext } from '../src/handler-context.js';
+import type { InboundMessage } from '../src/message.js';
 import { migrateToLatest } from '../src/migrate.js';
+import { createProcessor, type Processor } from '../src/processor/create-processor.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
+import { DISPATCH_MODES, dispatchIn, dispatchOneIn } from './support/dispatch-modes.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
 
-describe('createProcessor().dispatch', () => {
+describe.each(DISPATCH_MODES)('createProcessor(), %s dispatch', (mode) => {
   const database = useTestDatabase();
+  const dispatch = (processor: Processor, message: InboundMessage) => dispatchOneIn(mode, processor, message);
 
   function setup(options: { maxAttempts?: number; onPayloadMismatch?: 'dead-letter' | 'ignore' } = {}) {
     const { db, schema } = database();
@@ -29,8 +32,7 @@ describe('createProcessor().dispatch', () => {
     const { handlers, processor } = setup();
     const message = inboundMessage({ keys: ['order-1'] });
 
-    const first = await processor.dispatch(message);
-    const second = await processor.dispatch(redeliveryOf(message));
+    const [first, second] = await dispatchIn(mode, processor, [message, redeliveryOf(message)]);
 
     expect(first).toMatchObject({
       outcome: 'processed',
@@ -53,7 +55,7 @@ describe('createProcessor().dispatch', () => {
         handlers: [new OrderHandlers()],
         consumerGroup: 'billing',
       });
-      expect(await processor.dispatch(inboundMessage({ keys: ['order-apart'] }))).toMatchObject({
+      expect(await dispatch(processor, inboundMessage({ keys: ['order-apart'] }))).toMatchObject({
         outcome: 'processed',
       });
       expect(await database().effects()).toEqual([
@@ -70,8 +72,8 @@ describe('createProcessor().dispatch', () => {
 
   it('tells a producer re-send (same key, new message id) apart from a broker redelivery', async () => {
     const { processor } = setup();
-    await processor.dispatch(inboundMessage({ keys: ['order-2'] }));
-    const resend = await processor.dispatch(inboundMessage({ keys: ['order-2'] }));
+    await dispatch(processor, inboundMessage({ keys: ['order-2'] }));
+    const resend = await dispatch(processor, inboundMessage({ keys: ['order-2'] }));
     expect(resend).toMatchObject({
       outcome: 'duplicate',
       duplicateKind: 'producer-resend',
@@ -82,7 +84,10 @@ describe('createProcessor().dispatch', () => {
   it('keys by the message id when the message has no keys', async () => {
     const { processor } = setup();
     const message = inboundMessage({ keys: [] });
-    expect(await processor.dispatch(message)).toMatchObject({ outcome: 'processed', key: message.messageId });
+    expect(await dispatch(processor, message)).toMatchObject({
+      outcome: 'processed',
+      key: message.messageId,
+    });
   });
 
   it('leaves no key and no effect when the handler throws, and processes the next delivery', async () => {
@@ -90,12 +95,12 @@ describe('createProcessor().dispatch', () => {
     handlers.failNext = 1;
     const message = inboundMessage({ keys: ['order-3'] });
 
-    const failed = await processor.dispatch(message);
+    const failed = await dispatch(processor, message);
     expect(failed).toMatchObject({ outcome: 'failed', retryable: false, error: { code: 'HANDLER_FAILED' } });
     expect(await database().count('processed_keys')).toBe(0);
     expect(await database().count('effects')).toBe(0);
 
-    expect(await processor.dispatch(redeliveryOf(message))).toMatchObject({ outcome: 'processed' });
+    expect(await dispatch(processor, redeliveryOf(message))).toMatchObject({ outcome: 'processed' });
     expect(await database().count('effects')).toBe(1);
   });
 
@@ -117,7 +122,7 @@ describe('createProcessor().dispatch', () => {
       }
     }
     const processor = createProcessor({ db, schema, handlers: [new SwallowingHandler()] });
-    const result = await processor.dispatch(inboundMessage({ keys: ['order-swallow'] }));
+    const result = await dispatch(processor, inboundMessage({ keys: ['order-swallow'] }));
     expect(result).toMatchObject({ outcome: 'failed', error: { code: 'HANDLER_FAILED' } });
     expect(result.outcome === 'failed' && result.error.message).toMatch(/went on without rethrowing/);
     expect(await database().count('processed_keys')).toBe(0);
@@ -127,8 +132,8 @@ describe('createProcessor().dispatch', () => {
     const { handlers, processor } = setup();
     const message = inboundMessage({ keys: ['order-4'], body: Buffer.from('{not json') });
 
-    const result = await processor.dispatch(message);
-    const again = await processor.dispatch(redeliveryOf(message));
+    const result = await dispatch(processor, message);
+    const again = await dispatch(processor, redeliveryOf(message));
 
     expect(result).toMatchObject({ outcome: 'dead-lettered', error: { code: 'BODY_DECODE_FAILED' } });
     expect(again).toMatchObject({ outcome: 'dead-lettered' });
@@ -163,7 +168,7 @@ describe('createProcessor().dispatch', () => {
     }
     const handler = new ValidatingHandler();
     const processor = createProcessor({ db, schema, handlers: [handler] });
-    const result = await processor.dispatch(inboundMessage({ json: { orderId: 'o-5', amount: -3 } }));
+    const result = await dispatch(processor, inboundMessage({ json: { orderId: 'o-5', amount: -3 } }));
     expect(result).toMatchObject({ outcome: 'dead-lettered', error: { code: 'SCHEMA_VALIDATION_FAILED' } });
     expect(result.outcome === 'dead-lettered' && result.error.message).toMatch(/amount/);
     expect(handler.calls).toBe(0);
@@ -176,7 +181,7 @@ describe('createProcessor().dispatch', () => {
 
     const outcomes = [];
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      outcomes.push((await processor.dispatch({ ...message, deliveryAttempt: attempt })).outcome);
+      outcomes.push((await dispatch(processor, { ...message, deliveryAttempt: attempt })).outcome);
     }
 
     expect(outcomes).toEqual(['failed', 'failed', 'dead-lettered']);
@@ -200,7 +205,7 @@ describe('createProcessor().dispatch', () => {
   it('dead-letters at once when the handler throws DeadLetterError', async () => {
     const { handlers, processor } = setup();
     handlers.rejectNext = true;
-    const result = await processor.dispatch(inboundMessage({ keys: ['order-7'] }));
+    const result = await dispatch(processor, inboundMessage({ keys: ['order-7'] }));
     expect(result).toMatchObject({ outcome: 'dead-lettered', error: { code: 'HANDLER_REJECTED' } });
     expect(await database().count('effects')).toBe(0);
   });
@@ -222,10 +227,10 @@ describe('createProcessor().dispatch', () => {
     const message = inboundMessage({ keys: ['order-8'] });
 
     const outcomes = [
-      (await billing.dispatch(message)).outcome,
-      (await shipping.dispatch(message)).outcome,
-      (await billing.dispatch(redeliveryOf(message))).outcome,
-      (await shipping.dispatch(redeliveryOf(message))).outcome,
+      (await dispatch(billing, message)).outcome,
+      (await dispatch(shipping, message)).outcome,
+      (await dispatch(billing, redeliveryOf(message))).outcome,
+      (await dispatch(shipping, redeliveryOf(message))).outcome,
     ];
 
     expect(outcomes).toEqual(['processed', 'processed', 'duplicate', 'duplicate']);
@@ -237,8 +242,9 @@ describe('createProcessor().dispatch', () => {
 
   it('dead-letters a message that reuses a processed key with a different body', async () => {
     const { processor } = setup();
-    await processor.dispatch(inboundMessage({ keys: ['order-9'], json: { orderId: 'o-9', amount: 10 } }));
-    const clash = await processor.dispatch(
+    await dispatch(processor, inboundMessage({ keys: ['order-9'], json: { orderId: 'o-9', amount: 10 } }));
+    const clash = await dispatch(
+      processor,
       inboundMessage({ keys: ['order-9'], json: { orderId: 'o-9', amount: 99 } }),
     );
     expect(clash).toMatchObject({ outcome: 'dead-lettered', error: { code: 'PAYLOAD_MISMATCH' } });
@@ -247,8 +253,9 @@ describe('createProcessor().dispatch', () => {
 
   it('acks a payload mismatch as a flagged duplicate when told to ignore it', async () => {
     const { processor } = setup({ onPayloadMismatch: 'ignore' });
-    await processor.dispatch(inboundMessage({ keys: ['order-10'], json: { orderId: 'o-10', amount: 10 } }));
-    const clash = await processor.dispatch(
+    await dispatch(processor, inboundMessage({ keys: ['order-10'], json: { orderId: 'o-10', amount: 10 } }));
+    const clash = await dispatch(
+      processor,
       inboundMessage({ keys: ['order-10'], json: { orderId: 'o-10', amount: 1 } }),
     );
     expect(clash).toMatchObject({
@@ -261,7 +268,7 @@ describe('createProcessor().dispatch', () => {
 
   it('dead-letters a message no handler takes', async () => {
     const { processor } = setup();
-    const result = await processor.dispatch(inboundMessage({ tag: 'cancelled' }));
+    const result = await dispatch(processor, inboundMessage({ tag: 'cancelled' }));
     expect(result).toMatchObject({ outcome: 'dead-lettered', error: { code: 'NO_HANDLER' } });
   });
 
@@ -273,11 +280,11 @@ describe('createProcessor().dispatch', () => {
       handle(): void {}
     }
     const processor = createProcessor({ db, schema, handlers: [new KeyedByBody()] });
-    expect(await processor.dispatch(inboundMessage({ json: { orderId: 'o-11' } }))).toMatchObject({
+    expect(await dispatch(processor, inboundMessage({ json: { orderId: 'o-11' } }))).toMatchObject({
       outcome: 'processed',
       key: 'o-11',
     });
-    expect(await processor.dispatch(inboundMessage({ json: {} }))).toMatchObject({
+    expect(await dispatch(processor, inboundMessage({ json: {} }))).toMatchObject({
       outcome: 'dead-lettered',
       error: { code: 'INVALID_IDEMPOTENCY_KEY' },
     });
@@ -294,8 +301,8 @@ describe('createProcessor().dispatch', () => {
       onResult: (result) => seen.push(result.outcome),
     });
     const message = inboundMessage({ keys: ['order-12'] });
-    await processor.dispatch(message);
-    await processor.dispatch(message);
+    await dispatch(processor, message);
+    await dispatch(processor, message);
     expect(seen).toEqual(['processed', 'duplicate']);
   });
 
@@ -307,7 +314,7 @@ describe('createProcessor().dispatch', () => {
       handlers: [new OrderHandlers()],
       consumerGroup: 'g',
     });
-    const result = await processor.dispatch(inboundMessage());
+    const result = await dispatch(processor, inboundMessage());
     expect(result).toMatchObject({
       outcome: 'failed',
       retryable: true,

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import { createProcessor } from '../src/create-processor.js';
 import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
-import type { DispatchResult } from '../src/dispatch-result.js';
-import type { HandlerContext } from '../src/handler-context.js';
 import type { InboundMessage } from '../src/message.js';
 import { cleanupProcessedMessages } from '../src/operations/cleanup-processed-messages.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { DispatchResult } from '../src/processor/dispatch-result.js';
+import type { HandlerContext } from '../src/processor/handler-context.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createProcessor } from '../src/create-processor.js';
-import type { DispatchResult } from '../src/dispatch-result.js';
 import { migrateDown, migrateToLatest } from '../src/migrate.js';
+import { createProcessor } from '../src/processor/create-processor.js';
+import type { DispatchResult } from '../src/processor/dispatch-result.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';

@@ -1,7 +1,7 @@
-import { createProcessor, type Processor } from '../create-processor.js';
 import { IdemError } from '../errors.js';
 import type { loadIdemConfig } from '../operations/load-idem-config.js';
-import { pickProcessorPolicy } from '../processor-policy-options.js';
+import { createProcessor, type Processor } from '../processor/create-processor.js';
+import { pickProcessorPolicy } from '../processor/processor-policy-options.js';
 import { CliUsageError } from './cli-io.js';
 
 /** A processor with the handlers of the user's idem.config module, for replays and releases. */

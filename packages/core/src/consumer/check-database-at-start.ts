@@ -1,6 +1,6 @@
-import type { Processor } from '../create-processor.js';
 import { IdemError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Processor } from '../processor/create-processor.js';
 import { createBackoff, sleep } from './backoff.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { DispatchOutcome } from '../dispatch-result.js';
+import type { DispatchOutcome } from '../processor/dispatch-result.js';
 
 /** The lifecycle of a consumer. */
 export type ConsumerStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

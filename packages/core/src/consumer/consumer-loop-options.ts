@@ -1,6 +1,6 @@
-import type { DispatchResult } from '../dispatch-result.js';
 import { IdemError } from '../errors.js';
 import type { InboundMessage } from '../message.js';
+import type { DispatchResult } from '../processor/dispatch-result.js';
 import type { DatabaseUnavailableAtStart } from './check-database-at-start.js';
 
 /** Something that happened in a consumer, for metrics and tracing. */

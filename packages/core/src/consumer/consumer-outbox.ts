@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { Processor } from '../create-processor.js';
-import type { DispatchResult } from '../dispatch-result.js';
 import type { Logger } from '../logger.js';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay.js';
 import type { OutboxRelayMetrics } from '../outbox/deliver-outbox-batch.js';
 import type { MessageProducer } from '../outbox/message-producer.js';
+import type { Processor } from '../processor/create-processor.js';
+import type { DispatchResult } from '../processor/dispatch-result.js';
 
 /** Options of {@link createConsumerOutbox}: what an adapter's `producer` option becomes. */
 export interface ConsumerOutboxOptions<DB> {

@@ -1,10 +1,14 @@
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
-import type { Processor } from '../create-processor.js';
-import { type DispatchOutcome, type DispatchResult, shouldAcknowledge } from '../dispatch-result.js';
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
 import type { OutboxRelay } from '../outbox/create-outbox-relay.js';
+import type { Processor } from '../processor/create-processor.js';
+import {
+  type DispatchOutcome,
+  type DispatchResult,
+  shouldAcknowledge,
+} from '../processor/dispatch-result.js';
 import { createBackoff, sleep } from './backoff.js';
 import { checkDatabaseAtStart } from './check-database-at-start.js';
 import type { ConsumerHealth, ConsumerStatus } from './consumer-health.js';

@@ -1,6 +1,6 @@
-import { createProcessor, type Processor, type ProcessorOptions } from '../create-processor.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { createRedactingLogger } from '../observability/create-redacting-logger.js';
+import { createProcessor, type Processor, type ProcessorOptions } from '../processor/create-processor.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { type ConsumerLoopOptions, resolveConsumerLoopOptions } from './consumer-loop-options.js';
 import { type ConsumerProducerOptions, consumerOutboxOption } from './consumer-outbox.js';

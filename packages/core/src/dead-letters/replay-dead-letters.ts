@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Processor } from '../create-processor.js';
-import type { DispatchOutcome } from '../dispatch-result.js';
 import type { IdemError } from '../errors.js';
 import { toOperationError } from '../operations/operation-error.js';
+import type { Processor } from '../processor/create-processor.js';
+import type { DispatchOutcome } from '../processor/dispatch-result.js';
 import type { DeadLetter } from './dead-letter.js';
 import { selectedIds } from './dead-letter-ids.js';
 import { deadLetterToMessage } from './dead-letter-to-message.js';

@@ -39,6 +39,14 @@ export interface SubscribeOptions<TBody = unknown> {
   readonly decode?: BodyDecoder<TBody>;
   /** Any Standard Schema (zod, valibot, arktype, ...) the decoded body must satisfy. */
   readonly schema?: StandardSchemaV1<unknown, TBody>;
+  /**
+   * Makes this a batch handler: the method receives every message of the dispatch that it
+   * handles at once, as an array of `BatchMessage` (only those whose keys Idem claimed: no
+   * duplicates), and one `BatchHandlerContext`, so it can write all their effects in one
+   * statement. In single dispatch mode it receives an array of one. When it throws, all its
+   * messages fail together and are then run one at a time, to find the one at fault.
+   */
+  readonly batch?: boolean;
 }
 
 /** What {@link Subscribe} records for one method. */
@@ -60,7 +68,18 @@ export function Consumer(options: ConsumerOptions = {}): ClassDecorator {
 /**
  * Subscribes a method of a {@link Consumer} class to a topic (and tag expression). The method
  * receives the decoded body and a {@link HandlerContext}; its writes through `ctx.trx` commit
- * atomically with the idempotency key.
+ * atomically with the idempotency key. With `batch: true` it receives an array of
+ * `BatchMessage` and a `BatchHandlerContext` instead.
+ *
+ * @example
+ * ```ts
+ * @Subscribe<OrderCreated>({ topic: 'orders', tag: 'created', batch: true })
+ * async onOrders(orders: BatchMessage<OrderCreated>[], ctx: BatchHandlerContext<DB>) {
+ *   await ctx.trx.insertInto('invoices')
+ *     .values(orders.map(({ body, idempotencyKey }) => ({ key: idempotencyKey, amount: body.amount })))
+ *     .execute();
+ * }
+ * ```
  */
 export function Subscribe<TBody = unknown>(options: SubscribeOptions<TBody>): MethodDecorator {
   return (target, propertyKey) => {

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { DispatchResult } from '../dispatch-result.js';
 import type { InboundMessage } from '../message.js';
+import type { DispatchResult } from '../processor/dispatch-result.js';
 
 /**
  * The attributes of a message's consumer span known before it is handled, named after the

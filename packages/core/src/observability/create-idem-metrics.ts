@@ -1,11 +1,11 @@
 import type { Registry } from 'prom-client';
 import type { ConsumerHealth } from '../consumer/consumer-health.js';
 import type { ConsumerEvent } from '../consumer/consumer-loop-options.js';
-import type { DispatchResult } from '../dispatch-result.js';
 import { IdemError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { InboundMessage } from '../message.js';
 import type { OutboxRelayMetrics } from '../outbox/deliver-outbox-batch.js';
+import type { DispatchResult } from '../processor/dispatch-result.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
 import { defineIdemMetrics } from './idem-metric-set.js';
 import { loadPromClient, type PromClient } from './load-prom-client.js';

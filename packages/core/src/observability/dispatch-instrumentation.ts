@@ -1,5 +1,5 @@
-import type { DispatchResult } from '../dispatch-result.js';
 import type { InboundMessage } from '../message.js';
+import type { DispatchResult } from '../processor/dispatch-result.js';
 
 /** What the processor tells an instrumentation about the dispatch it wraps. */
 export interface DispatchInfo {
@@ -15,10 +15,12 @@ export interface DispatchInfo {
  *
  * What `around` wraps depends on the dispatch mode:
  * - `dispatch` (single mode): the whole dispatch, from claiming the key to COMMIT.
- * - `dispatchBatch`: each handler run, inside its savepoint. Messages of the batch that run no
- *   handler (duplicates, poison) get no `around`, only their `onResult`. A result reaches
- *   `onResult` only after the shared transaction has ended, so a handler that returned can
- *   still end `failed` when the batch's COMMIT fails.
+ * - `dispatchBatch`: each handler run. Messages of the batch that run no handler (duplicates,
+ *   poison) get no `around`, only their `onResult`. `around` runs at most once per message: when
+ *   a batch is rolled back after a handler failed and runs again with savepoints, a handler that
+ *   already ran runs again within the batch's context, not inside a second `around`. A result
+ *   reaches `onResult` only after the shared transaction has ended, so a handler that returned
+ *   can still end `failed` when the batch's COMMIT fails.
  *
  * Implementations must call `run` exactly once and pass its outcome through unchanged
  * (resolve with its value, reject with its error); `onResult` must not throw.

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ProcessorPolicyOptions } from '../processor-policy-options.js';
+import type { ProcessorPolicyOptions } from '../processor/processor-policy-options.js';
 
 /** What a config's `handlers` function receives: the CLI's database, to build handlers on. */
 export interface IdemConfigContext {

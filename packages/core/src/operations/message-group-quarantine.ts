@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Processor } from '../create-processor.js';
 import { type ReplayReport, replayDeadLetters } from '../dead-letters/replay-dead-letters.js';
+import type { Processor } from '../processor/create-processor.js';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
 import { idemTable } from './idem-table.js';
 import { toOperationError } from './operation-error.js';
@@ -13,7 +13,7 @@ export interface QuarantinedGroup {
   readonly reason: string;
   readonly messageId: string;
   readonly quarantinedAt: Date;
-  /** Dead letters of the group still open: the cause and the parked messages. */
+  /** Dead letters of the group still open: the cause and the messages quarantined after it. */
   readonly openDeadLetters: number;
 }
 
@@ -65,8 +65,8 @@ export interface ReleaseReport {
 /**
  * Releases a quarantined FIFO message group after a fix: lifts the quarantine, then replays the
  * group's open dead letters through the processor in the order they arrived, the one that caused
- * the quarantine first and the parked messages after it. At the first message that fails or is
- * dead-lettered again, the group is quarantined anew and the rest stay parked: the group's order
+ * the quarantine first and the group's quarantined messages after it. At the first message that fails or is
+ * dead-lettered again, the group is quarantined anew and the rest stay quarantined: the group's order
  * is never broken.
  *
  * To skip the message that caused the quarantine instead of replaying it, purge its dead letter

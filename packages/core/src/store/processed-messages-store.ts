@@ -21,6 +21,11 @@ export interface ProcessedMessageClaim {
 export interface ClaimScope {
   readonly schema: string;
   readonly consumerGroup: string;
+  /**
+   * When given, the claim sets the transaction's lock timeout itself (see {@link setLockTimeout}),
+   * in the same round trip; when not, the transaction's setting applies.
+   */
+  readonly lockTimeoutMs?: number;
 }
 
 /** The stored facts a duplicate is compared with. */
@@ -36,13 +41,16 @@ export interface ProcessedMessageRecord {
  * the broker's invisible duration does.
  */
 export async function setLockTimeout(trx: Transaction<IdemTables>, lockTimeoutMs: number): Promise<void> {
-  await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.round(lockTimeoutMs))}ms`}, true)`.execute(
-    trx,
-  );
+  await sql`select set_config('lock_timeout', ${lockTimeoutSetting(lockTimeoutMs)}, true)`.execute(trx);
+}
+
+function lockTimeoutSetting(lockTimeoutMs: number): string {
+  return `${Math.max(1, Math.round(lockTimeoutMs))}ms`;
 }
 
 /**
- * Claims the keys in one round trip; returns the keys this transaction now holds. A key that any
+ * Claims the keys in one round trip (setting the lock timeout in it when the scope gives one);
+ * returns the keys this transaction now holds. A key that any
  * slice (or the pre-slice legacy table) already holds is skipped; a key held by a concurrent,
  * uncommitted transaction makes this call wait for that transaction to end (an advisory lock per
  * key, held until commit, bounded by `lock_timeout`), then see what it committed. The argument
@@ -53,13 +61,24 @@ export async function claimKeys(
   scope: ClaimScope,
   claims: readonly ProcessedMessageClaim[],
 ): Promise<Set<string>> {
-  const { schema, consumerGroup } = scope;
-  if (claims.length === 0) return new Set();
+  const { schema, consumerGroup, lockTimeoutMs } = scope;
+  if (claims.length === 0) {
+    if (lockTimeoutMs !== undefined) await setLockTimeout(trx, lockTimeoutMs);
+    return new Set();
+  }
   const column = <T>(pick: (claim: ProcessedMessageClaim) => T): T[] => claims.map(pick);
   // Headers are informational here; their safe form keeps a hostile one from failing the claim.
+  // A function's arguments are evaluated before its body runs, so the set_config in the first
+  // argument bounds the claim's lock waits (and the rest of the transaction's) and saves the
+  // round trip of its own statement; it returns the setting, never null.
   const result = await sql<{ idempotency_key: string }>`
     select k as idempotency_key from ${sql.id(schema, 'claim_processed_messages')}(
-      ${consumerGroup}::text,
+      ${
+        lockTimeoutMs === undefined
+          ? sql`${consumerGroup}::text`
+          : sql`case when set_config('lock_timeout', ${lockTimeoutSetting(lockTimeoutMs)}, true) is not null
+              then ${consumerGroup}::text end`
+      },
       ${column((c) => c.idempotencyKey)}::text[],
       ${column((c) => c.originalKey ?? null)}::bytea[],
       ${column((c) => toStorableText(c.messageId))}::text[],

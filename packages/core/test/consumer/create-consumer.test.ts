@@ -5,10 +5,13 @@ import type { ConsumerLoopOptions } from '../../src/consumer/consumer-loop-optio
 import type { ConsumerProducerOptions } from '../../src/consumer/consumer-outbox.js';
 import { createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
 import { createConsumer, type IdemConsumerOptions } from '../../src/consumer/create-consumer.js';
-import { createProcessor, type ProcessorOptions } from '../../src/create-processor.js';
 import { IdemError } from '../../src/errors.js';
 import type { IdemConfig } from '../../src/operations/idem-config.js';
-import { type ProcessorPolicyOptions, pickProcessorPolicy } from '../../src/processor-policy-options.js';
+import { createProcessor, type ProcessorOptions } from '../../src/processor/create-processor.js';
+import {
+  type ProcessorPolicyOptions,
+  pickProcessorPolicy,
+} from '../../src/processor/processor-policy-options.js';
 import { QueueSource } from '../observability/support/queue-source.js';
 import { type OrderCreated, OrderHandlers } from '../support/handlers.js';
 import { inboundMessage } from '../support/messages.js';

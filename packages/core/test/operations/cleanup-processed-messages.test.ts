@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createProcessor } from '../../src/create-processor.js';
-import type { DispatchResult } from '../../src/dispatch-result.js';
 import { advisoryLockKey } from '../../src/operations/advisory-lock.js';
 import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
+import type { DispatchResult } from '../../src/processor/dispatch-result.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';

@@ -3,7 +3,6 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeDatabaseFault } from '../../src/consumer/describe-database-fault.js';
-import { createProcessor } from '../../src/create-processor.js';
 import { purgeDeadLetters } from '../../src/dead-letters/purge-dead-letters.js';
 import { replayDeadLetters } from '../../src/dead-letters/replay-dead-letters.js';
 import type { IdemError } from '../../src/errors.js';
@@ -12,6 +11,7 @@ import {
   findMissingRuntimePrivileges,
   runtimeGrantStatements,
 } from '../../src/operations/runtime-privileges.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { type TestTables, useTestDatabase } from '../support/test-database.js';

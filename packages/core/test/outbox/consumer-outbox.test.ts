@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConsumerOutbox } from '../../src/consumer/consumer-outbox.js';
 import { createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
-import { createProcessor } from '../../src/create-processor.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
 import { QueueSource } from '../observability/support/queue-source.js';
 import { inboundMessage } from '../support/messages.js';
 import { outboxRows } from '../support/outbox-rows.js';

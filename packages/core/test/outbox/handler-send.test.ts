@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createProcessor } from '../../src/create-processor.js';
 import { IdemError } from '../../src/errors.js';
 import { createOutboxRelay, type OutboxRelay } from '../../src/outbox/create-outbox-relay.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { outboxRows } from '../support/outbox-rows.js';

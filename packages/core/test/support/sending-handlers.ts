@@ -1,5 +1,5 @@
 import { Consumer, Subscribe } from '../../src/decorators/handler-metadata.js';
-import type { HandlerContext } from '../../src/handler-context.js';
+import type { HandlerContext } from '../../src/processor/handler-context.js';
 import type { OrderCreated } from './handlers.js';
 
 /**

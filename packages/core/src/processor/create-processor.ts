@@ -1,20 +1,18 @@
 import { type Kysely, sql } from 'kysely';
-import { checkSchemaVersion } from './check-schema-version.js';
-import { classifyOwnStatementError } from './classify-database-error.js';
-import { dispatchBatch } from './dispatch-batch.js';
-import { dispatchOne } from './dispatch-one.js';
+import { checkSchemaVersion } from '../check-schema-version.js';
+import { classifyOwnStatementError } from '../classify-database-error.js';
+import { IdemError } from '../errors.js';
+import { buildHandlerRegistry, type TopicSubscription } from '../handler-registry.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { InboundMessage } from '../message.js';
+import type { DispatchInstrumentation } from '../observability/dispatch-instrumentation.js';
+import { ROCKETMQ_DEFAULT_MAX_RETRIES } from '../operations/rocketmq-retry-defaults.js';
+import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
+import type { IdemTables } from '../store/idem-tables.js';
+import { dispatchMessages } from './dispatch-messages.js';
 import type { DispatchResult } from './dispatch-result.js';
-import { IdemError } from './errors.js';
-import { buildHandlerRegistry, type TopicSubscription } from './handler-registry.js';
-import { type Logger, silentLogger } from './logger.js';
-import type { InboundMessage } from './message.js';
-import type { DispatchInstrumentation } from './observability/dispatch-instrumentation.js';
-import { instrumentHandlers } from './observability/instrument-handlers.js';
-import { ROCKETMQ_DEFAULT_MAX_RETRIES } from './operations/rocketmq-retry-defaults.js';
 import type { ProcessorPolicyOptions } from './processor-policy-options.js';
-import type { ProcessorRuntime } from './processor-runtime.js';
-import { assertSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
-import type { IdemTables } from './store/idem-tables.js';
+import type { ProcessorSettings } from './processor-settings.js';
 
 /** Options of {@link createProcessor}: the database, the handlers, the policies and the hooks. */
 export interface ProcessorOptions<DB = unknown> extends ProcessorPolicyOptions {
@@ -47,8 +45,8 @@ export interface Processor {
    */
   dispatch(message: InboundMessage): Promise<DispatchResult>;
   /**
-   * Handles several deliveries in one transaction with a savepoint each; one result per message,
-   * in order.
+   * Handles several deliveries in one transaction; a failing handler fails only its own message
+   * (see `batchStrategy`). One result per message, in order.
    */
   dispatchBatch(messages: readonly InboundMessage[]): Promise<DispatchResult[]>;
   /**
@@ -97,9 +95,13 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
   if (onMessageGroupDeadLetter !== 'quarantine' && onMessageGroupDeadLetter !== 'continue') {
     throw invalidOption('onMessageGroupDeadLetter', onMessageGroupDeadLetter, "'quarantine' or 'continue'");
   }
+  const batchStrategy = options.batchStrategy ?? 'optimistic';
+  if (batchStrategy !== 'optimistic' && batchStrategy !== 'savepoints') {
+    throw invalidOption('batchStrategy', batchStrategy, "'optimistic' or 'savepoints'");
+  }
   const registry = buildHandlerRegistry(options.handlers, options.consumerGroup);
   const db = options.db as unknown as Kysely<IdemTables>;
-  const runtime: ProcessorRuntime = {
+  const settings: ProcessorSettings = {
     db,
     schema,
     registry,
@@ -107,24 +109,26 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     maxAttempts,
     onPayloadMismatch,
     onMessageGroupDeadLetter,
+    batchStrategy,
     logger: options.logger ?? silentLogger,
   };
   const { instrumentation } = options;
   const info = { consumerGroup: registry.consumerGroup };
-  const batchRuntime =
-    instrumentation === undefined
-      ? runtime
-      : { ...runtime, registry: instrumentHandlers(registry, instrumentation) };
+  const dispatchOne = async (message: InboundMessage): Promise<DispatchResult> => {
+    const [result] = await dispatchMessages(settings, [message]);
+    if (result === undefined) throw new Error('dispatchMessages returned no result for one message');
+    return result;
+  };
   const report = (result: DispatchResult, message: InboundMessage): void => {
     try {
       instrumentation?.onResult(result, message, info);
     } catch (error) {
-      runtime.logger.error({ err: error }, 'instrumentation.onResult threw; results keep flowing');
+      settings.logger.error({ err: error }, 'instrumentation.onResult threw; results keep flowing');
     }
     try {
       options.onResult?.(result, message);
     } catch (error) {
-      runtime.logger.error({ err: error }, 'onResult threw; results keep flowing');
+      settings.logger.error({ err: error }, 'onResult threw; results keep flowing');
     }
   };
   return {
@@ -134,13 +138,20 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     async dispatch(message) {
       const result =
         instrumentation === undefined
-          ? await dispatchOne(runtime, message)
-          : await instrumentation.around(message, () => dispatchOne(runtime, message), info);
+          ? await dispatchOne(message)
+          : await instrumentation.around(message, () => dispatchOne(message), info);
       report(result, message);
       return result;
     },
     async dispatchBatch(messages) {
-      const results = await dispatchBatch(batchRuntime, messages);
+      // Each handler runs inside `around`: the batch shares one transaction, not one context.
+      const results = await dispatchMessages(
+        settings,
+        messages,
+        instrumentation === undefined
+          ? undefined
+          : (message, run) => instrumentation.around(message, run, info),
+      );
       results.forEach((result, index) => {
         const message = messages[index];
         if (message !== undefined) report(result, message);

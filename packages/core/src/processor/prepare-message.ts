@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { decodeBody } from './decode-body.js';
-import { IdemError } from './errors.js';
-import type { HandlerRegistry, Route } from './handler-registry.js';
-import type { InboundMessage } from './message.js';
-import { toStorableKey } from './storable-key.js';
+import { decodeBody } from '../decode-body.js';
+import { IdemError } from '../errors.js';
+import type { HandlerRegistry, Route } from '../handler-registry.js';
+import type { InboundMessage } from '../message.js';
+import { toStorableKey } from '../storable-key.js';
 
 /** A message ready for its transaction: routed, decoded, validated and keyed. */
 export interface ReadyMessage {

@@ -1,4 +1,4 @@
-import type { IdemError } from './errors.js';
+import type { IdemError } from '../errors.js';
 
 /** What became of one delivery. `processed` and `duplicate` are acked; so is `dead-lettered`. */
 export type DispatchOutcome = 'processed' | 'duplicate' | 'failed' | 'dead-lettered';

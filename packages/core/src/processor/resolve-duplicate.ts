@@ -1,17 +1,14 @@
 import type { Transaction } from 'kysely';
+import { IdemError } from '../errors.js';
+import { toStorableText } from '../storable-text.js';
+import type { IdemTables } from '../store/idem-tables.js';
+import type { ProcessedMessageRecord } from '../store/processed-messages-store.js';
+import { deadLetteredResult, resultBase } from './build-result.js';
+import { deadLetterIn } from './dead-letter-message.js';
 import type { DispatchResult } from './dispatch-result.js';
-import { IdemError } from './errors.js';
+import { logFields } from './log-fields.js';
 import type { ReadyMessage } from './prepare-message.js';
-import {
-  deadLetteredResult,
-  deadLetterIn,
-  logFields,
-  type ProcessorRuntime,
-  resultBase,
-} from './processor-runtime.js';
-import { toStorableText } from './storable-text.js';
-import type { IdemTables } from './store/idem-tables.js';
-import type { ProcessedMessageRecord } from './store/processed-messages-store.js';
+import type { ProcessorSettings } from './processor-settings.js';
 
 /**
  * Turns a delivery whose key was already processed into its result: a `duplicate` (kind told by
@@ -19,7 +16,7 @@ import type { ProcessedMessageRecord } from './store/processed-messages-store.js
  * dead letter recorded in `trx` so an operator sees two different events sharing a key.
  */
 export async function resolveDuplicate(
-  runtime: ProcessorRuntime,
+  settings: ProcessorSettings,
   trx: Transaction<IdemTables>,
   prepared: ReadyMessage,
   existing: ProcessedMessageRecord | undefined,
@@ -37,14 +34,14 @@ export async function resolveDuplicate(
       'PAYLOAD_MISMATCH',
       `message ${message.messageId} reuses idempotency key "${prepared.key}" of message ${existing.messageId} with a different body: two different events share a key (check the producer's keys or the handler's key function)`,
     );
-    if (runtime.onPayloadMismatch === 'dead-letter') {
-      await deadLetterIn(runtime, trx, prepared, error);
+    if (settings.onPayloadMismatch === 'dead-letter') {
+      await deadLetterIn(settings, trx, prepared, error);
       return deadLetteredResult(prepared, error, startedAt);
     }
-    runtime.logger.warn(logFields(runtime, message, prepared.key, { reason: error.code }), error.message);
+    settings.logger.warn(logFields(settings, message, prepared.key, { reason: error.code }), error.message);
   }
-  runtime.logger.debug(
-    logFields(runtime, message, prepared.key, { outcome: 'duplicate', duplicateKind }),
+  settings.logger.debug(
+    logFields(settings, message, prepared.key, { outcome: 'duplicate', duplicateKind }),
     'duplicate skipped',
   );
   return { outcome: 'duplicate', ...resultBase(prepared, startedAt), duplicateKind, payloadMismatch };
