@@ -1,5 +1,14 @@
+import type { BenchBrokerKind } from './broker-process-protocol.js';
+
 /** What one bench run measures and how much; every count can be set through the environment. */
 export interface BenchConfig {
+  /**
+   * `peer` (default): the in-repo RocketMQ peer, every row, the memory run and retention.
+   * `real-broker` (`--real-broker`): Apache RocketMQ from the cached jars, the throughput rows only.
+   */
+  readonly broker: BenchBrokerKind;
+  /** Rounds of every throughput row, each reported row their median (`IDEM_BENCH_ROUNDS`, default 3). */
+  readonly rounds: number;
   /** `--quick` or `IDEM_BENCH_QUICK=1`: a few hundred messages per row, for CI and the smoke test. */
   readonly quick: boolean;
   /** Messages per throughput row (`IDEM_BENCH_MESSAGES`). */
@@ -29,6 +38,8 @@ export function readBenchConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   };
   const stamp = new Date().toISOString().replaceAll(':', '-').replace(/\..*/, '');
   return {
+    broker: argv.includes('--real-broker') ? 'real-broker' : 'peer',
+    rounds: count('IDEM_BENCH_ROUNDS', 3),
     quick,
     messages: count('IDEM_BENCH_MESSAGES', quick ? 300 : 2000),
     warmup: count('IDEM_BENCH_WARMUP', quick ? 50 : 200),
