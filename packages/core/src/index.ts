@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { classifyDatabaseError } from './classify-database-error.js';
+export { AckBatcher } from './consumer/ack-batcher.js';
 export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
 export type { DatabaseUnavailableAtStart } from './consumer/check-database-at-start.js';
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';

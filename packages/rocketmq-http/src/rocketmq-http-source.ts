@@ -1,5 +1,11 @@
-import { IdemError, type Logger, type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core';
-import { AckBatcher } from './ack-batcher.js';
+import {
+  AckBatcher,
+  IdemError,
+  type Logger,
+  type MessageSource,
+  type ReceivedMessage,
+  raceAbort,
+} from '@idem/core';
 import { classifySdkError, redactor, type SdkFailure } from './classify-sdk-error.js';
 import { MqHttpClient, type SdkConsumer, type SdkMessage } from './mq-http-client.js';
 import { bodyMatchesDigest, toInboundMessage } from './to-inbound-message.js';
@@ -40,7 +46,7 @@ export interface RocketMQHttpSourceSettings {
 interface TopicConsumer {
   readonly topic: string;
   readonly sdk: SdkConsumer;
-  readonly acks: AckBatcher;
+  readonly acks: AckBatcher<string>;
 }
 
 /**
