@@ -1,4 +1,4 @@
-import { type ReceivedMessage, silentLogger } from '@idem/core';
+import { type ReceivedMessage, silentLogger, waitOrAbort } from '@idem/core';
 import { RocketMQTcpSource } from '@idem/rocketmq-tcp';
 import type pg from 'pg';
 import type { MessageView } from 'rocketmq-client-nodejs';
@@ -104,9 +104,9 @@ export async function startBaselineConsumer(options: BaselineConsumerOptions): P
   const loop = (async () => {
     while (!signal.aborted) {
       while (options.concurrency - slotsUsed < room && !signal.aborted) {
-        await new Promise<void>((resolve) => {
+        // waitOrAbort removes its abort listener: one left per wait would grow without bound.
+        await waitOrAbort(signal, (resolve) => {
           wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
         });
       }
       if (signal.aborted) break;

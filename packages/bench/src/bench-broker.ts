@@ -38,10 +38,14 @@ export class BenchBrokerStartError extends Error {
   }
 }
 
-/** Starts `broker-process.ts` in a child Node process and resolves once its broker takes clients. */
-export async function startBenchBroker(kind: BenchBrokerKind): Promise<BenchBroker> {
+/**
+ * Starts `broker-process.ts` in a child Node process and resolves once its broker takes clients.
+ * `heapMiB` raises the child's heap limit: the peer keeps every message it stored.
+ */
+export async function startBenchBroker(kind: BenchBrokerKind, heapMiB?: number): Promise<BenchBroker> {
+  const heap = heapMiB === undefined ? [] : [`--max-old-space-size=${heapMiB}`];
   const child = fork(fileURLToPath(new URL('./broker-process.ts', import.meta.url)), [kind], {
-    execArgv: ['--conditions=@idem/source', '--import', 'tsx'],
+    execArgv: [...heap, '--conditions=@idem/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<

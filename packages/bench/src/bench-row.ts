@@ -34,7 +34,7 @@ export interface RowPlan {
 }
 
 /** In batch mode two batches are in flight, so receiving the next overlaps committing the last. */
-export function concurrencyOf(plan: RowPlan): number {
+export function concurrencyOf(plan: Pick<RowPlan, 'mode' | 'parallelism'>): number {
   return plan.mode === 'batch' ? plan.parallelism * 2 : plan.parallelism;
 }
 

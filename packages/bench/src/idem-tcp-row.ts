@@ -1,9 +1,8 @@
-import { createTcpConsumer } from '@idem/rocketmq-tcp';
 import type { Kysely } from 'kysely';
 import type { BenchBroker } from './bench-broker.js';
 import { type BenchDatabase, countEffects, resetTables } from './bench-database.js';
-import { concurrencyOf, type RowPlan, rate, type ThroughputRow } from './bench-row.js';
-import { createEffectHandlers } from './effect-handlers.js';
+import { type RowPlan, rate, type ThroughputRow } from './bench-row.js';
+import { createIdemBenchConsumer } from './idem-bench-consumer.js';
 import { LatencyRecorder, summarise } from './latency.js';
 import { untilConsumed } from './until-consumed.js';
 
@@ -32,18 +31,14 @@ export async function measureIdemTcp(
   const latencies = new LatencyRecorder();
   let measuring = false;
   await broker.prepare(topic, group);
-  const consumer = createTcpConsumer({
-    endpoint: broker.endpoints,
-    consumerGroup: group,
+  const consumer = createIdemBenchConsumer(
     db,
-    handlers: [createEffectHandlers(topic)],
-    mode: plan.mode,
-    concurrency: concurrencyOf(plan),
-    batchSize: plan.mode === 'batch' ? plan.parallelism : Math.min(plan.parallelism, 16),
-    onEvent: (event) => {
+    { endpoint: broker.endpoints, topic, group },
+    plan,
+    (event) => {
       if (measuring && event.type === 'settled') latencies.record(event.result.durationMs);
     },
-  });
+  );
   await consumer.start();
   const effects = (): Promise<number> => countEffects(db);
   try {

@@ -8,7 +8,7 @@
  *
  * `--quick` (or IDEM_BENCH_QUICK=1) for a short run; `--real-broker` for the throughput rows
  * through Apache RocketMQ from the cached jars (see docs/benchmarks.md); DATABASE_URL to use your
- * own Postgres; IDEM_BENCH_MESSAGES, IDEM_BENCH_WARMUP, IDEM_BENCH_ROUNDS,
+ * own Postgres; IDEM_BENCH_MESSAGES, IDEM_BENCH_WARMUP, IDEM_BENCH_ROUNDS, IDEM_BENCH_ONLY,
  * IDEM_BENCH_RSS_MESSAGES, IDEM_BENCH_RETENTION_ROWS, IDEM_BENCH_OUTPUT to change the counts and
  * the output file.
  */
@@ -70,7 +70,7 @@ try {
   );
   let rss: BenchReport['rss'];
   let retention: BenchReport['retention'];
-  if (onPeer) {
+  if (onPeer && config.only === undefined) {
     say(`RSS run: ${config.rssMessages} messages through dispatchBatch`);
     rss = await measureRss(db, config.rssMessages);
     say(`retention: generating ${config.retentionRows} expired keys`);
