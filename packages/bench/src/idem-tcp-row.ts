@@ -42,6 +42,8 @@ export async function measureIdemTcp(
   await consumer.start();
   const effects = (): Promise<number> => countEffects(db);
   try {
+    // Empty first: on the real broker the warm-up is over when its effects are all there.
+    await resetTables(db, options.keepProcessedKeys);
     await broker.publishOrders(topic, `${id}-warmup`, plan.warmup);
     await untilConsumed(broker, group, effects, plan.warmup, 120_000);
     await resetTables(db, options.keepProcessedKeys);
