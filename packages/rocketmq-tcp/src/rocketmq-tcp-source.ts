@@ -16,7 +16,7 @@ import { startupFailureReason } from './startup-failure-reason.js';
 import { toInboundMessage } from './to-inbound-message.js';
 
 // Ack requests in flight per topic; acks that come in meanwhile share the next request.
-const ACK_REQUESTS_IN_FLIGHT = 2;
+const ACK_REQUESTS_IN_FLIGHT = 4;
 // Entries per AckMessageRequest. The protocol sets no limit; this keeps a request far below
 // gRPC's 4 MiB default message size (a receipt handle is about 150 bytes).
 const MAX_ACKS_PER_REQUEST = 256;
