@@ -11,6 +11,7 @@ import { messageGroupQuarantine } from './0002-message-group-quarantine.js';
 import { hostileInput } from './0003-hostile-input.js';
 import { outbox } from './0004-outbox.js';
 import { slicedProcessedMessages } from './0005-sliced-processed-messages.js';
+import { oldVersionClaims } from './0006-old-version-claims.js';
 
 export { OUTBOX_CHANNEL } from './0004-outbox.js';
 export { claimLockClass } from './processed-message-functions.js';
@@ -27,5 +28,6 @@ export function idemMigrations(schema: string): Record<string, Migration> {
     '0003-hostile-input': hostileInput(schema),
     '0004-outbox': outbox(schema),
     '0005-sliced-processed-messages': slicedProcessedMessages(schema),
+    '0006-old-version-claims': oldVersionClaims(schema),
   };
 }

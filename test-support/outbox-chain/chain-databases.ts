@@ -109,9 +109,7 @@ export async function createChainDatabases(url: string): Promise<ChainDatabases>
       })),
     mailerKeys: async () =>
       (
-        await sql<{ idempotency_key: string }>`select idempotency_key from processed_messages`.execute(
-          mailer.db,
-        )
+        await sql<{ idempotency_key: string }>`select idempotency_key from processed_keys`.execute(mailer.db)
       ).rows.map((row) => row.idempotency_key),
     async drop() {
       for (const side of [billing, mailer]) {

@@ -1,4 +1,5 @@
-import { type ReceivedMessage, silentLogger, waitOrAbort } from '@idem/core';
+import { silentLogger } from '@idem/core';
+import { type ReceivedMessage, waitOrAbort } from '@idem/core/adapter';
 import { RocketMQTcpSource } from '@idem/rocketmq-tcp';
 import type pg from 'pg';
 import type { MessageView } from 'rocketmq-client-nodejs';

@@ -40,7 +40,7 @@ export async function prepareBenchDatabase(db: Kysely<BenchDatabase>): Promise<v
  */
 export async function resetTables(db: Kysely<BenchDatabase>, keepProcessedKeys = false): Promise<void> {
   if (keepProcessedKeys) await sql`truncate bench.effects`.execute(db);
-  else await sql`truncate bench.effects, idem.processed_messages`.execute(db);
+  else await sql`truncate bench.effects, idem.processed_keys`.execute(db);
 }
 
 /** Rows in the effect table: each row of the bench checks that every message wrote its effect. */

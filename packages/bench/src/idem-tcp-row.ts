@@ -8,7 +8,7 @@ import { untilConsumed } from './until-consumed.js';
 
 /** Options of {@link measureIdemTcp}. */
 export interface IdemTcpRowOptions {
-  /** Leave `processed_messages` as it is (the retention rows measure on a full table). */
+  /** Leave `processed_keys` as it is (the retention rows measure on a full table). */
   readonly keepProcessedKeys?: boolean;
   /** Started when the timed part starts; the function it returns is awaited when it ends. */
   readonly whileMeasuring?: () => () => Promise<void>;

@@ -5,7 +5,7 @@ import type { BenchDatabase } from './bench-database.js';
 import type { ThroughputRow } from './bench-row.js';
 import { measureIdemTcp } from './idem-tcp-row.js';
 
-/** Consumers' throughput on a big `processed_messages`, without and with the cleanup running. */
+/** Consumers' throughput on a big `processed_keys`, without and with the cleanup running. */
 export interface RetentionReport {
   /** Expired processed keys generated before the two rows. */
   readonly expiredRows: number;
@@ -34,20 +34,20 @@ export async function measureRetention(
   messages: number,
   warmup: number,
 ): Promise<RetentionReport> {
-  await sql`truncate idem.processed_messages`.execute(db);
+  await sql`truncate idem.processed_keys`.execute(db);
   // Slices ahead first; the keys then go to the current slice, and moving every slice start 30
   // days back makes that slice expired while a later one takes the measured rows' keys.
   await cleanupProcessedMessages(db, { dedupWindowMs: DAY_MS, sliceMs: DAY_MS / 4 });
   const generateStarted = performance.now();
   await sql`
-    insert into idem.processed_messages
+    insert into idem.processed_keys
       (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash,
        delivery_attempt, transport, processed_at)
     select 'bench-expired', 'key-' || g, 'msg-' || g, 'bench-expired', 'order', 'EffectHandlers.onOrder',
            '\\x00'::bytea, 1, 'bench', now() - interval '30 days' + g * interval '1 millisecond'
     from generate_series(1, ${rows}::int) as g`.execute(db);
   await sql`update idem.processed_message_slices set starts_at = starts_at - interval '30 days'`.execute(db);
-  await sql`analyze idem.processed_messages`.execute(db);
+  await sql`analyze idem.processed_keys`.execute(db);
   const generateSeconds = (performance.now() - generateStarted) / 1000;
 
   const plan = { mode: 'single', parallelism: CONCURRENCY, messages, warmup } as const;
@@ -75,7 +75,7 @@ export async function measureRetention(
       };
     },
   });
-  await sql`truncate idem.processed_messages`.execute(db);
+  await sql`truncate idem.processed_keys`.execute(db);
   return {
     expiredRows: rows,
     generateSeconds,

@@ -149,12 +149,7 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     },
     async checkDatabase() {
       try {
-        await db
-          .withSchema(schema)
-          .selectFrom('processed_messages')
-          .select(sql`1`.as('one'))
-          .limit(1)
-          .execute();
+        await db.withSchema(schema).selectFrom('processed_keys').select(sql`1`.as('one')).limit(1).execute();
         return undefined;
       } catch (error) {
         return classifyOwnStatementError(error, schema);

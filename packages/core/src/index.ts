@@ -1,78 +1,62 @@
 /**
  * `@idem/core`: exactly-once effects on Postgres for at-least-once message consumers.
  *
- * Transport-free: adapters (`@idem/rocketmq-tcp`, `@idem/rocketmq-http`) map broker messages to
- * {@link InboundMessage} and act on each {@link DispatchResult}.
+ * This root entry is what a service author uses: the decorators and {@link HandlerContext},
+ * processor and consumer options, the errors to catch, migrations, observability, the outbox,
+ * and the operations an operator runs from code (retention, dead letters, doctor). Two subpaths
+ * serve other authors: `@idem/core/adapter` (a broker transport: `createConsumer` on a
+ * `MessageSource`, the retrying producer) and `@idem/core/integration` (a framework hosting
+ * handler classes: the decorators' metadata readers and the handler registry).
  *
  * @packageDocumentation
+ * @module @idem/core
  */
-export { classifyDatabaseError } from './classify-database-error.js';
-export { AckBatcher } from './consumer/ack-batcher.js';
-export { type Backoff, createBackoff, sleep } from './consumer/backoff.js';
 export type { DatabaseUnavailableAtStart } from './consumer/check-database-at-start.js';
 export type { ConsumerHealth, ConsumerStatus, DependencyHealth } from './consumer/consumer-health.js';
-export type {
-  ConsumerEvent,
-  ConsumerLoopLimits,
-  ConsumerLoopOptions,
-  DispatchMode,
-  ResolvedConsumerLoopOptions,
-} from './consumer/consumer-loop-options.js';
-export { resolveConsumerLoopOptions } from './consumer/consumer-loop-options.js';
-export {
-  type ConsumerOutboxOptions,
-  type ConsumerProducerOptions,
-  consumerOutboxOption,
-  createConsumerOutbox,
-} from './consumer/consumer-outbox.js';
-export {
-  type ConsumerRuntime,
-  type ConsumerRuntimeOptions,
-  createConsumerRuntime,
-} from './consumer/consumer-runtime.js';
-export {
-  type CreateConsumerOptions,
-  createConsumer,
-  type IdemConsumer,
-  type IdemConsumerOptions,
-} from './consumer/create-consumer.js';
-export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
-export { type OutageState, OutageTracker, type OutageTrackerTiming } from './consumer/outage-tracker.js';
-export { raceAbort, waitOrAbort } from './consumer/race-abort.js';
-export { raceTimeout } from './consumer/race-timeout.js';
-export { createDatabase, type DatabaseOptions, redactConnectionString } from './create-database.js';
+export type { ConsumerEvent, ConsumerLoopOptions, DispatchMode } from './consumer/consumer-loop-options.js';
+export type { ConsumerProducerOptions } from './consumer/consumer-outbox.js';
+export type { IdemConsumer, IdemConsumerOptions } from './consumer/create-consumer.js';
+export { createDatabase, type DatabaseOptions } from './create-database.js';
 export { createProcessor, type Processor, type ProcessorOptions } from './create-processor.js';
+export type { DeadLetter, DeadLetterResolution, DeadLetterSummary } from './dead-letters/dead-letter.js';
+export {
+  type PurgeDeadLettersOptions,
+  type PurgeReport,
+  purgeDeadLetters,
+} from './dead-letters/purge-dead-letters.js';
+export {
+  type GetDeadLetterOptions,
+  getDeadLetter,
+  type ListDeadLettersOptions,
+  listDeadLetters,
+} from './dead-letters/read-dead-letters.js';
+export {
+  type ReplayDeadLettersOptions,
+  type ReplayItem,
+  type ReplayOutcome,
+  type ReplayReport,
+  replayDeadLetters,
+} from './dead-letters/replay-dead-letters.js';
 export type { BodyDecoder } from './decode-body.js';
 export {
   Consumer,
   type ConsumerOptions,
-  isConsumerClass,
-  readConsumerMetadata,
-  readSubscriptionMetadata,
   Subscribe,
   type SubscribeOptions,
-  type SubscriptionMetadata,
 } from './decorators/handler-metadata.js';
-export {
-  type DeadLetteredResult,
-  type DispatchOutcome,
-  type DispatchResult,
-  type DuplicateKind,
-  type DuplicateResult,
-  type FailedResult,
-  type ProcessedResult,
-  shouldAcknowledge,
+export type {
+  DeadLetteredResult,
+  DispatchOutcome,
+  DispatchResult,
+  DuplicateKind,
+  DuplicateResult,
+  FailedResult,
+  ProcessedResult,
 } from './dispatch-result.js';
-export { DeadLetterError, IdemError, type IdemErrorCode, type IdemErrorOptions, toError } from './errors.js';
+export { DeadLetterError, IdemError, type IdemErrorCode, type IdemErrorOptions } from './errors.js';
 export type { HandlerContext } from './handler-context.js';
-export {
-  buildHandlerRegistry,
-  type HandlerRegistry,
-  type Route,
-  type TopicSubscription,
-} from './handler-registry.js';
-export type { LogFields, Logger } from './logger.js';
-export { silentLogger } from './logger.js';
+export type { TopicSubscription } from './handler-registry.js';
+export { type LogFields, type Logger, silentLogger } from './logger.js';
 export type { InboundMessage } from './message.js';
 export {
   type MigrateOptions,
@@ -102,7 +86,7 @@ export type { DispatchInfo, DispatchInstrumentation } from './observability/disp
 export type { ConsumerVerdict, ProbeVerdict } from './observability/judge-consumers.js';
 export type { PromClient } from './observability/load-prom-client.js';
 export { logFieldsJson } from './observability/log-fields-json.js';
-export { REDACTED, redactSecrets, secretsInUrl } from './observability/redact-secrets.js';
+export { redactSecrets, secretsInUrl } from './observability/redact-secrets.js';
 export {
   type HealthServer,
   type HealthServerConsumer,
@@ -111,7 +95,6 @@ export {
   startHealthServer,
 } from './observability/start-health-server.js';
 // Operations: retention, the dedup window check, dead letters, stats, doctor, CLI config.
-export { advisoryLockKey } from './operations/advisory-lock.js';
 export {
   checkDedupWindow,
   DEFAULT_DEDUP_WINDOW_MS,
@@ -133,19 +116,7 @@ export {
   type IdemStatsOptions,
   type OpenDeadLetterCount,
 } from './operations/collect-idem-stats.js';
-export {
-  type DeadLetter,
-  type DeadLetterResolution,
-  type DeadLetterSummary,
-  deadLetterToMessage,
-} from './operations/dead-letter-record.js';
-export { formatDuration, parseDuration } from './operations/duration.js';
 export { defineIdemConfig, type IdemConfig, type IdemConfigContext } from './operations/idem-config.js';
-export {
-  DEFAULT_CONFIG_FILES,
-  type LoadedIdemConfig,
-  loadIdemConfig,
-} from './operations/load-idem-config.js';
 export {
   listQuarantinedGroups,
   type QuarantinedGroup,
@@ -161,24 +132,6 @@ export {
   retryOutboxRows,
 } from './operations/outbox-operations.js';
 export {
-  type PurgeDeadLettersOptions,
-  type PurgeReport,
-  purgeDeadLetters,
-} from './operations/purge-dead-letters.js';
-export {
-  type GetDeadLetterOptions,
-  getDeadLetter,
-  type ListDeadLettersOptions,
-  listDeadLetters,
-} from './operations/read-dead-letters.js';
-export {
-  type ReplayDeadLettersOptions,
-  type ReplayItem,
-  type ReplayOutcome,
-  type ReplayReport,
-  replayDeadLetters,
-} from './operations/replay-dead-letters.js';
-export {
   ROCKETMQ_DEFAULT_MAX_RETRIES,
   ROCKETMQ_DEFAULT_MESSAGE_RETENTION_MS,
   ROCKETMQ_RETRY_BACKOFF_MS,
@@ -193,7 +146,6 @@ export {
 export {
   findMissingRuntimePrivileges,
   type MissingPrivilege,
-  RUNTIME_TABLE_PRIVILEGES,
   type RuntimePrivilegeCheck,
   runtimeGrantStatements,
 } from './operations/runtime-privileges.js';
@@ -205,15 +157,12 @@ export {
   type OutboxRelayMetrics,
   type OutboxRelayOptions,
 } from './outbox/create-outbox-relay.js';
-export { createRetryingProducer, type ProducerRetryOptions } from './outbox/create-retrying-producer.js';
 export type { MessageProducer, SendOptions, SendOutcome } from './outbox/message-producer.js';
 export type { OutboundMessage, ProducerMessage } from './outbox/outbound-message.js';
-export type { ProducerTransport } from './outbox/producer-transport.js';
 export { type SendInTransactionOptions, sendInTransaction } from './outbox/send-in-transaction.js';
 export { defaultIdempotencyKey } from './prepare-message.js';
-export { type ProcessorPolicyOptions, pickProcessorPolicy } from './processor-policy-options.js';
+export type { ProcessorPolicyOptions } from './processor-policy-options.js';
 export type { MessageGroupDeadLetterPolicy, PayloadMismatchPolicy } from './processor-runtime.js';
-export { DEFAULT_SCHEMA } from './schema-name.js';
 export type {
   DeadLettersTable,
   IdemTables,
@@ -222,9 +171,3 @@ export type {
   ProcessedMessagesTable,
 } from './store/idem-tables.js';
 export type { OutboxStats } from './store/read-outbox-stats.js';
-export {
-  formatTagExpression,
-  matchesTag,
-  parseTagExpression,
-  type TagExpression,
-} from './tag-expression.js';

@@ -5,13 +5,13 @@ import {
   classifyOwnStatementError,
   isSwallowedStatementFailure,
 } from './classify-database-error.js';
+import { recordDeadLetter } from './dead-letters/record-dead-letter.js';
 import type { DeadLetteredResult, DispatchResult, FailedResult } from './dispatch-result.js';
 import { DeadLetterError, IdemError, toError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { Logger } from './logger.js';
 import type { InboundMessage } from './message.js';
 import type { PoisonMessage, ReadyMessage } from './prepare-message.js';
-import { recordDeadLetter } from './store/dead-letters-store.js';
 import type { IdemTables } from './store/idem-tables.js';
 import { quarantineGroup } from './store/quarantine-store.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDatabase, createProcessor } from '../src/index.js';
+import { createDatabase } from '../src/create-database.js';
+import { createProcessor } from '../src/create-processor.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
@@ -43,7 +44,7 @@ describe('createProcessor().dispatchBatch', () => {
       'processed',
     ]);
     expect((await database().effects()).map((row) => row.key)).toEqual(['o-1', 'o-2', 'o-4']);
-    expect(await database().count('processed_messages')).toBe(3);
+    expect(await database().count('processed_keys')).toBe(3);
 
     failing.clear();
     const third = messages[2];

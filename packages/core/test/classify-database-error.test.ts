@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMessageDataError } from '../src/classify-database-error.js';
-import { classifyDatabaseError, IdemError } from '../src/index.js';
+import { classifyDatabaseError, classifyMessageDataError } from '../src/classify-database-error.js';
+import { IdemError } from '../src/errors.js';
 
 function pgError(code: string): Error {
   return Object.assign(new Error(`sqlstate ${code}`), { code });

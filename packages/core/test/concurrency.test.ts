@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { Consumer, createProcessor, type HandlerContext, Subscribe } from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { HandlerContext } from '../src/handler-context.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
 
@@ -70,7 +72,7 @@ describe('concurrent deliveries', () => {
     try {
       await blocker.query('begin');
       await blocker.query(
-        `insert into processed_messages (consumer_group, idempotency_key, message_id, topic, handler, payload_hash, delivery_attempt, transport)
+        `insert into processed_keys (consumer_group, idempotency_key, message_id, topic, handler, payload_hash, delivery_attempt, transport)
          values ('billing', 'order-locked', 'm', 'orders', 'h', '\\x00', 1, 'test')`,
       );
       const result = await processor.dispatch(inboundMessage({ keys: ['order-locked'] }));
@@ -122,7 +124,7 @@ describe('concurrent deliveries', () => {
       retryable: true,
       error: { code: 'DATABASE_UNAVAILABLE' },
     });
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
     expect(await database().count('effects')).toBe(0);
     expect(await processor.dispatch(redeliveryOf(message))).toMatchObject({ outcome: 'processed' });
     expect(await database().count('effects')).toBe(1);

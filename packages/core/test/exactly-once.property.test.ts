@@ -1,13 +1,10 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  type DispatchResult,
-  type HandlerContext,
-  Subscribe,
-} from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { DispatchResult } from '../src/dispatch-result.js';
+import type { HandlerContext } from '../src/handler-context.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 
@@ -78,7 +75,7 @@ describe('exactly-once effects (property)', () => {
 
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
-        await sql`truncate effect_log, processed_messages, dead_letters`.execute(db);
+        await sql`truncate effect_log, processed_keys, dead_letters`.execute(db);
         const results: DispatchResult[] = [];
         for (const { kind, deliveries } of steps) {
           const messages = deliveries.map(({ message, fail }) => deliver(message, fail));
@@ -97,7 +94,7 @@ describe('exactly-once effects (property)', () => {
           .select(sql<string>`key`.as('key'))
           .execute();
         const stored = await db
-          .selectFrom('processed_messages' as never)
+          .selectFrom('processed_keys' as never)
           .select(sql<string>`idempotency_key`.as('k'))
           .execute();
 

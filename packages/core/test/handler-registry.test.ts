@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildHandlerRegistry, Consumer, Subscribe } from '../src/index.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import { buildHandlerRegistry } from '../src/handler-registry.js';
 
 @Consumer({ group: 'billing' })
 class Billing {

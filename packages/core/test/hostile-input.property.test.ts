@@ -1,15 +1,12 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  type DispatchResult,
-  defaultIdempotencyKey,
-  type HandlerContext,
-  type InboundMessage,
-  Subscribe,
-} from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { DispatchResult } from '../src/dispatch-result.js';
+import type { HandlerContext } from '../src/handler-context.js';
+import type { InboundMessage } from '../src/message.js';
+import { defaultIdempotencyKey } from '../src/prepare-message.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 
@@ -82,7 +79,7 @@ describe('hostile input (property)', () => {
 
     await fc.assert(
       fc.asyncProperty(deliveries, async ({ mode, messages }) => {
-        await sql`truncate effect_log, processed_messages, dead_letters`.execute(db);
+        await sql`truncate effect_log, processed_keys, dead_letters`.execute(db);
         const first = await dispatch(mode, messages);
         const again = await dispatch(mode, messages.map(redeliveryOf));
 

@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  type DispatchResult,
-  getDeadLetter,
-  type HandlerContext,
-  type InboundMessage,
-  listDeadLetters,
-  Subscribe,
-} from '../src/index.js';
-import { deadLetterToMessage } from '../src/operations/dead-letter-record.js';
+import { createProcessor } from '../src/create-processor.js';
+import { deadLetterToMessage } from '../src/dead-letters/dead-letter-to-message.js';
+import { getDeadLetter, listDeadLetters } from '../src/dead-letters/read-dead-letters.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { DispatchResult } from '../src/dispatch-result.js';
+import type { HandlerContext } from '../src/handler-context.js';
+import type { InboundMessage } from '../src/message.js';
 import { toWtf8 } from '../src/storable-key.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
@@ -55,9 +51,7 @@ describe.each(['single', 'batch'] as const)('hostile input (%s dispatch)', (mode
   async function storedKeys(): Promise<{ key: string; original: Buffer | null }[]> {
     const { db } = database();
     const result = await sql<{ key: string; original: Buffer | null }>`
-      select idempotency_key as key, original_key as original from processed_messages order by key`.execute(
-      db,
-    );
+      select idempotency_key as key, original_key as original from processed_keys order by key`.execute(db);
     return result.rows;
   }
 

@@ -49,7 +49,10 @@ await peer.stop();
 console.log(JSON.stringify({ code, signal, stats }));
 `;
 
-/** Imports every installed @idem package and prints the distinct files `@idem/core` resolves to from each. */
+/**
+ * Imports every installed @idem package and prints the distinct files each entry of `@idem/core`
+ * (the root and its subpaths) resolves to from each.
+ */
 const CORE_COPIES = `import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const from = ['.', '@idem/rocketmq-tcp', '@idem/rocketmq-http', '@idem/nestjs'];
@@ -57,7 +60,9 @@ const copies = new Set();
 for (const name of from) {
   if (name !== '.') await import(name);
   const base = name === '.' ? process.cwd() + '/package.json' : createRequire(process.cwd() + '/').resolve(name + '/package.json');
-  copies.add(createRequire(base).resolve('@idem/core'));
+  for (const entry of ['@idem/core', '@idem/core/adapter', '@idem/core/integration']) {
+    copies.add(createRequire(base).resolve(entry));
+  }
 }
 console.log(JSON.stringify([...copies].map((file) => realpathSync(file))));
 `;
@@ -135,8 +140,11 @@ describe('installing Idem outside this repository from the packed tarballs', () 
       cwd: project,
       env,
     });
-    const core = await realpath(join(project, 'node_modules/@idem/core/dist/index.js'));
-    expect(JSON.parse(resolved.stdout)).toEqual([core]);
+    // One copy of core, and each of its entries is a file of that copy.
+    const coreDist = await realpath(join(project, 'node_modules/@idem/core/dist'));
+    expect(JSON.parse(resolved.stdout)).toEqual(
+      ['index.js', 'adapter.js', 'integration.js'].map((file) => join(coreDist, file)),
+    );
 
     await writeSources(project, guide.program);
     await runCommand('pnpm', ['exec', 'tsc', '-p', '.'], { cwd: project, env });
@@ -179,7 +187,7 @@ async function queryRows(url: string): Promise<{ invoices: unknown[]; processed:
   try {
     const invoices = await client.query('select order_id, amount from invoices');
     const processed = await client.query<{ count: string }>(
-      'select count(*) from idem.processed_messages where consumer_group = $1',
+      'select count(*) from idem.processed_keys where consumer_group = $1',
       ['billing'],
     );
     return { invoices: invoices.rows, processed: Number(processed.rows[0]?.count) };

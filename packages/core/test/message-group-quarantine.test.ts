@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createProcessor,
-  type InboundMessage,
-  listQuarantinedGroups,
-  releaseMessageGroup,
-} from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import type { InboundMessage } from '../src/message.js';
+import { listQuarantinedGroups, releaseMessageGroup } from '../src/operations/message-group-quarantine.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
@@ -70,7 +67,7 @@ describe('FIFO message group quarantine', () => {
       ['dead-lettered', 'GROUP_QUARANTINED'],
       ['processed', undefined],
     ]);
-    expect(await database().count('processed_messages')).toBe(2);
+    expect(await database().count('processed_keys')).toBe(2);
   });
 
   it('replays the cause and the parked messages in order on release, and lifts the quarantine', async () => {

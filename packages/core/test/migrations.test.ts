@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../src/cli/run-cli.js';
-import { migrateDown, migrateToLatest, migrationStatus } from '../src/index.js';
+import { migrateDown, migrateToLatest, migrationStatus } from '../src/migrate.js';
 
 async function tablesIn(db: Kysely<unknown>, schema: string): Promise<string[]> {
   const result = await sql<{ table_name: string }>`
@@ -42,6 +42,18 @@ describe('migrations', () => {
       'idem_migration',
       'idem_migration_lock',
       'outbox',
+      'processed_keys',
+      'processed_keys_0',
+      'processed_message_slices',
+      'processed_messages',
+      'quarantined_groups',
+    ];
+    // 0006 renames only: the sliced table takes its name back, the pre-slice table its suffix.
+    const all0005 = [
+      'dead_letters',
+      'idem_migration',
+      'idem_migration_lock',
+      'outbox',
       'processed_message_slices',
       'processed_messages',
       'processed_messages_0',
@@ -54,16 +66,21 @@ describe('migrations', () => {
       { name: '0003-hostile-input', direction: 'Up', status: 'Success' },
       { name: '0004-outbox', direction: 'Up', status: 'Success' },
       { name: '0005-sliced-processed-messages', direction: 'Up', status: 'Success' },
+      { name: '0006-old-version-claims', direction: 'Up', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(all);
     expect(await columnsOf(db, schema, ['original_key', 'original_headers'])).toEqual([
       'dead_letters.original_headers',
+      'processed_keys.original_key',
+      'processed_keys_0.original_key',
       'processed_messages.original_key',
-      'processed_messages_0.original_key',
-      'processed_messages_legacy.original_key',
     ]);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0006-old-version-claims', direction: 'Down', status: 'Success' },
+    ]);
+    expect(await tablesIn(db, schema)).toEqual(all0005);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0005-sliced-processed-messages', direction: 'Down', status: 'Success' },
     ]);
@@ -82,7 +99,7 @@ describe('migrations', () => {
     ]);
     expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
     const states = await migrationStatus(db, { schema });
-    expect(states).toHaveLength(5);
+    expect(states).toHaveLength(6);
     expect(states.filter((state) => state.executedAt !== undefined)).toEqual([]);
 
     await migrateToLatest(db, { schema });
@@ -92,7 +109,7 @@ describe('migrations', () => {
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(5);
+    expect(results.flat()).toHaveLength(6);
   });
 
   it('reports an unreachable database as DATABASE_UNAVAILABLE, not MIGRATION_FAILED', async () => {
@@ -157,7 +174,8 @@ describe('idem migrate (CLI)', () => {
     expect(out).toContain('  pending  0003-hostile-input');
     expect(out).toContain('  pending  0004-outbox');
     expect(out).toContain('  pending  0005-sliced-processed-messages');
-    expect(out.at(-1)).toBe('5 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0006-old-version-claims');
+    expect(out.at(-1)).toBe('6 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
@@ -167,6 +185,7 @@ describe('idem migrate (CLI)', () => {
       `Applied 0003-hostile-input (schema "${schema}")`,
       `Applied 0004-outbox (schema "${schema}")`,
       `Applied 0005-sliced-processed-messages (schema "${schema}")`,
+      `Applied 0006-old-version-claims (schema "${schema}")`,
     ]);
 
     out = [];
@@ -181,7 +200,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0005-sliced-processed-messages (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0006-old-version-claims (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {

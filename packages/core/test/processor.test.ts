@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Consumer, createProcessor, type HandlerContext, migrateToLatest, Subscribe } from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { HandlerContext } from '../src/handler-context.js';
+import { migrateToLatest } from '../src/migrate.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { type TestTables, useTestDatabase } from './support/test-database.js';
@@ -58,7 +61,7 @@ describe('createProcessor().dispatch', () => {
       ]);
       const claimed = await sql<{
         n: string;
-      }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_messages`)}`.execute(db);
+      }>`select count(*) as n from ${sql.table(`${idemSchema}.processed_keys`)}`.execute(db);
       expect(claimed.rows[0]?.n).toBe('1');
     } finally {
       await sql`drop schema ${sql.id(idemSchema)} cascade`.execute(db);
@@ -89,7 +92,7 @@ describe('createProcessor().dispatch', () => {
 
     const failed = await processor.dispatch(message);
     expect(failed).toMatchObject({ outcome: 'failed', retryable: false, error: { code: 'HANDLER_FAILED' } });
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
     expect(await database().count('effects')).toBe(0);
 
     expect(await processor.dispatch(redeliveryOf(message))).toMatchObject({ outcome: 'processed' });
@@ -117,7 +120,7 @@ describe('createProcessor().dispatch', () => {
     const result = await processor.dispatch(inboundMessage({ keys: ['order-swallow'] }));
     expect(result).toMatchObject({ outcome: 'failed', error: { code: 'HANDLER_FAILED' } });
     expect(result.outcome === 'failed' && result.error.message).toMatch(/went on without rethrowing/);
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
   });
 
   it('dead-letters a body that is not JSON at once, with the reason, and never runs the handler', async () => {

@@ -2,15 +2,12 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  Consumer,
-  cleanupProcessedMessages,
-  createProcessor,
-  type DispatchResult,
-  type HandlerContext,
-  type InboundMessage,
-  Subscribe,
-} from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import { Consumer, Subscribe } from '../src/decorators/handler-metadata.js';
+import type { DispatchResult } from '../src/dispatch-result.js';
+import type { HandlerContext } from '../src/handler-context.js';
+import type { InboundMessage } from '../src/message.js';
+import { cleanupProcessedMessages } from '../src/operations/cleanup-processed-messages.js';
 import { inboundMessage } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 
@@ -95,7 +92,7 @@ describe('deduplication across time slices (property)', () => {
             .update(inboundMessage({ json: { key } }).body)
             .digest();
           await sql`
-            insert into ${table('processed_messages_legacy')}
+            insert into ${table('processed_messages')}
               (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport)
             values ('slices', ${key}, ${`legacy-${key}`}, 'orders', '', 'LoggingHandler.handle', ${hash}, 1, 'test')`.execute(
             db,

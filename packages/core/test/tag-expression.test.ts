@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTagExpression, matchesTag, parseTagExpression } from '../src/index.js';
+import { formatTagExpression, matchesTag, parseTagExpression } from '../src/tag-expression.js';
 
 describe('tag expressions', () => {
   it('selects every tag, and untagged messages, with *', () => {

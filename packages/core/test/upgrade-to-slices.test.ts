@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createProcessor, type DispatchResult, migrateDown, migrateUp } from '../src/index.js';
+import { createProcessor } from '../src/create-processor.js';
+import type { DispatchResult } from '../src/dispatch-result.js';
+import { migrateDown, migrateToLatest } from '../src/migrate.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
 import { useTestDatabase } from './support/test-database.js';
 
 const OLD_KEYS = 300;
 
-describe('upgrade to time slices (migration 0005)', () => {
+describe('upgrade to time slices (migrations 0005 and 0006)', () => {
   const database = useTestDatabase({ poolSize: 8 });
 
   it('keeps deduplicating the keys stored before the upgrade while consumers run through it', async () => {
     const { db, schema } = database();
     // The layout before 0005, holding keys processed by the previous version.
+    await migrateDown(db, { schema });
     await migrateDown(db, { schema });
     const oldMessages = Array.from({ length: OLD_KEYS }, (_, i) =>
       inboundMessage({ keys: [`old-${i}`], json: { orderId: `old-${i}`, amount: i } }),
@@ -54,8 +57,9 @@ describe('upgrade to time slices (migration 0005)', () => {
     const consumers = [consume(), consume()];
     // Some deliveries happen before the upgrade, then the migration runs under them.
     await expect.poll(() => results.length, { timeout: 30_000 }).toBeGreaterThan(4);
-    expect(await migrateUp(db, { schema })).toMatchObject([
+    expect(await migrateToLatest(db, { schema })).toMatchObject([
       { name: '0005-sliced-processed-messages', status: 'Success' },
+      { name: '0006-old-version-claims', status: 'Success' },
     ]);
     migrated = true;
     await Promise.all(consumers);

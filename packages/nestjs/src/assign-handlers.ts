@@ -1,4 +1,5 @@
-import { IdemError, readConsumerMetadata } from '@idem/core';
+import { IdemError } from '@idem/core';
+import { readConsumerMetadata } from '@idem/core/integration';
 import type { IdemTransportOptions } from './idem-module-options.js';
 
 /**

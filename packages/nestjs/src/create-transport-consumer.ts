@@ -1,10 +1,5 @@
-import {
-  type ConsumerEvent,
-  type DispatchResult,
-  type IdemConsumer,
-  type InboundMessage,
-  pickProcessorPolicy,
-} from '@idem/core';
+import type { ConsumerEvent, DispatchResult, IdemConsumer, InboundMessage } from '@idem/core';
+import { pickProcessorPolicy } from '@idem/core/integration';
 import type { Kysely } from 'kysely';
 import { transportName } from './assign-handlers.js';
 import type { IdemModuleOptions, IdemTransportOptions } from './idem-module-options.js';

@@ -1,4 +1,5 @@
-import { IdemError, isConsumerClass } from '@idem/core';
+import { IdemError } from '@idem/core';
+import { isConsumerClass } from '@idem/core/integration';
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type HandlerContext, IdemError, type OutboundMessage, readSubscriptionMetadata } from '@idem/core';
+import { type HandlerContext, IdemError, type OutboundMessage } from '@idem/core';
+import { readSubscriptionMetadata } from '@idem/core/integration';
 import { Injectable } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 

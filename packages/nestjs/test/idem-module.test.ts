@@ -114,7 +114,7 @@ describe('IdemModule', () => {
   });
   beforeEach(async () => {
     await sql`truncate effects`.execute(db);
-    await sql`truncate ${sql.id(schema.idemSchema, 'processed_messages')}`.execute(db);
+    await sql`truncate ${sql.id(schema.idemSchema, 'processed_keys')}`.execute(db);
     peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
   });
   afterEach(async () => {

@@ -1,4 +1,5 @@
-import { createConsumer, type IdemConsumer } from '@idem/core';
+import type { IdemConsumer } from '@idem/core';
+import { createConsumer } from '@idem/core/adapter';
 import type { HttpConsumerOptions } from './http-consumer-options.js';
 import { checkResourceNames, resolveHttpConsumerOptions } from './resolve-http-consumer-options.js';
 import { MAX_MESSAGES_PER_REQUEST, RocketMQHttpSource } from './rocketmq-http-source.js';

@@ -1,9 +1,5 @@
-import {
-  createRedactingLogger,
-  createRetryingProducer,
-  type MessageProducer,
-  silentLogger,
-} from '@idem/core';
+import { createRedactingLogger, type MessageProducer, silentLogger } from '@idem/core';
+import { createRetryingProducer } from '@idem/core/adapter';
 import { redactor } from './classify-sdk-error.js';
 import { resolveHttpConnection } from './http-connection-options.js';
 import type { HttpProducerOptions } from './http-producer-options.js';

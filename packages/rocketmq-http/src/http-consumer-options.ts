@@ -16,8 +16,9 @@ export interface HttpConsumerOptions<DB = unknown> extends IdemConsumerOptions<D
   readonly ordered?: boolean;
   /**
    * How long one consume waits for messages (long poll), 1000 to 30000 ms, rounded up to whole
-   * seconds (the API counts seconds). Default 10000: `stop()` does not wait for it, and a
-   * connection that died silently is noticed within this plus 5 s.
+   * seconds (the API counts seconds). Default 5000: `stop()` does not wait for it, and a
+   * connection that died silently is noticed within this plus 2 s (so within 7 s by default;
+   * `health()` reports it a second later).
    */
   readonly longPollingTimeoutMs?: number;
   /**

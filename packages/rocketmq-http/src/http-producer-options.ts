@@ -1,4 +1,4 @@
-import type { ProducerRetryOptions } from '@idem/core';
+import type { ProducerRetryOptions } from '@idem/core/adapter';
 import type { HttpConnectionOptions } from './http-connection-options.js';
 
 /** Options of {@link createHttpProducer}: the retries' and the HTTP connection's. */

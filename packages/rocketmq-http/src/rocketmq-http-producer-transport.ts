@@ -1,4 +1,5 @@
-import { IdemError, type ProducerMessage, type ProducerTransport } from '@idem/core';
+import { IdemError, type ProducerMessage } from '@idem/core';
+import type { ProducerTransport } from '@idem/core/adapter';
 import { classifySdkError } from './classify-sdk-error.js';
 import { MqHttpClient } from './mq-http-client.js';
 import { toPublishRequest } from './to-publish-request.js';

@@ -1,11 +1,5 @@
-import {
-  AckBatcher,
-  IdemError,
-  type Logger,
-  type MessageSource,
-  type ReceivedMessage,
-  raceAbort,
-} from '@idem/core';
+import { IdemError, type Logger } from '@idem/core';
+import { AckBatcher, type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core/adapter';
 import { classifySdkError, redactor, type SdkFailure } from './classify-sdk-error.js';
 import { MqHttpClient, type SdkConsumer, type SdkMessage } from './mq-http-client.js';
 import { bodyMatchesDigest, toInboundMessage } from './to-inbound-message.js';
@@ -13,8 +7,10 @@ import { bodyMatchesDigest, toInboundMessage } from './to-inbound-message.js';
 /** The service's limit on messages per consume and receipt handles per ack. */
 export const MAX_MESSAGES_PER_REQUEST = 16;
 
-// A consume is abandoned this long after its long poll should have ended (see MqHttpClient).
-const CONSUME_MARGIN_MS = 3000;
+// A consume is abandoned this long after its long poll should have ended (see MqHttpClient):
+// ample for a round trip to the service, and short enough that a silently dead connection is
+// reported within 10 s with the default 5 s long poll (timeout, then the outage's 1 s grace).
+const CONSUME_MARGIN_MS = 2000;
 // Long poll while the endpoint is failing: a consume sent on a connection that is dead without
 // a word (it was opened while the network dropped packets) then costs seconds, not a full poll.
 const FAILING_WAIT_SECONDS = 1;

@@ -59,7 +59,7 @@ describe('one handler class consumed over TCP and HTTP', () => {
       { transport: TCP_TRANSPORT, effects: String(COUNT), keys: String(COUNT) },
     ]);
     const perGroup = await sql<{ consumer_group: string; keys: string }>`
-      select consumer_group, count(*) as keys from processed_messages group by consumer_group order by consumer_group
+      select consumer_group, count(*) as keys from processed_keys group by consumer_group order by consumer_group
     `.execute(database.db);
     expect(perGroup.rows).toEqual([
       { consumer_group: HTTP_GROUP, keys: String(COUNT) },

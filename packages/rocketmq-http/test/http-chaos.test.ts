@@ -129,7 +129,7 @@ describe('chaos through the MQ HTTP peer', () => {
       (
         await sql<{
           n: string;
-        }>`select count(*) as n from processed_messages where consumer_group = ${GROUP}`.execute(db.db)
+        }>`select count(*) as n from processed_keys where consumer_group = ${GROUP}`.execute(db.db)
       ).rows[0]?.n ?? 0,
     );
     const effects = await db.effectCount();

@@ -20,7 +20,7 @@ describe('RocketMQHttpSource with the real SDK', () => {
   });
 
   async function startSource(
-    options: { throughProxy?: boolean } = {},
+    options: { throughProxy?: boolean; waitSeconds?: number } = {},
   ): Promise<{ peer: MqHttpPeer; source: RocketMQHttpSource }> {
     peer = await startMqHttpPeer({ invisibleTimeMs: 30_000 });
     if (options.throughProxy === true) {
@@ -35,7 +35,7 @@ describe('RocketMQHttpSource with the real SDK', () => {
       consumerGroup: GROUP,
       subscriptions: [{ topic: 'orders', tagExpression: '*' }],
       ordered: false,
-      waitSeconds: 1,
+      waitSeconds: options.waitSeconds ?? 1,
       logger: silentLogger,
     });
     await source.start();
@@ -104,7 +104,8 @@ describe('RocketMQHttpSource with the real SDK', () => {
   );
 
   it('gives up on a hanging ack after 3 s, and cuts the hanging consume with it: a timeout replaces every connection', async () => {
-    const { peer, source } = await startSource();
+    // A 2 s long poll: the consume is given 2 s + 2 s, so the ack's 3 s timeout comes first.
+    const { peer, source } = await startSource({ waitSeconds: 2 });
     peer.publish({ topic: 'orders', body: 'a', keys: 'order-1' });
     const receipt = await receiveOne(source);
     const outage = peer.outage({ ms: 30_000, mode: 'hang' });
@@ -114,7 +115,7 @@ describe('RocketMQHttpSource with the real SDK', () => {
       rejection(source.ack([receipt])),
     ]);
     expect(consumeFailure.code).toBe('BROKER_UNAVAILABLE');
-    // The ack's timeout came first (3 s, before the poll's 1 s + 3 s) and destroyed the agent.
+    // The ack's timeout came first (3 s, before the poll's 2 s + 2 s) and destroyed the agent.
     expect(consumeFailure.message).toMatch(/ECONNRESET: socket hang up/);
     expect(ackFailure.code).toBe('BROKER_UNAVAILABLE');
     expect(ackFailure.message).toMatch(/RequestTimeoutError/);

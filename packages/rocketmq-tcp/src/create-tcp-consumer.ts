@@ -1,4 +1,5 @@
-import { createConsumer, type IdemConsumer } from '@idem/core';
+import type { IdemConsumer } from '@idem/core';
+import { createConsumer } from '@idem/core/adapter';
 import { RocketMQTcpSource } from './rocketmq-tcp-source.js';
 import { resolveTcpConnection } from './tcp-connection-options.js';
 import type { TcpConsumerOptions } from './tcp-consumer-options.js';

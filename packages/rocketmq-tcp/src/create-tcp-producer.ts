@@ -1,10 +1,5 @@
-import {
-  createRedactingLogger,
-  createRetryingProducer,
-  IdemError,
-  type MessageProducer,
-  silentLogger,
-} from '@idem/core';
+import { createRedactingLogger, IdemError, type MessageProducer, silentLogger } from '@idem/core';
+import { createRetryingProducer } from '@idem/core/adapter';
 import { RocketMQTcpProducerTransport } from './rocketmq-tcp-producer-transport.js';
 import { resolveTcpConnection } from './tcp-connection-options.js';
 import type { TcpProducerOptions } from './tcp-producer-options.js';

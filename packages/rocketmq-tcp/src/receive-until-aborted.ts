@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
-import { raceAbort } from '@idem/core';
+import { raceAbort } from '@idem/core/adapter';
 
 const require = createRequire(import.meta.url);
 

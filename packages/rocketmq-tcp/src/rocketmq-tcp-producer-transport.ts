@@ -1,4 +1,5 @@
-import { IdemError, type Logger, type ProducerMessage, type ProducerTransport } from '@idem/core';
+import { IdemError, type Logger, type ProducerMessage } from '@idem/core';
+import type { ProducerTransport } from '@idem/core/adapter';
 import { Message, Producer } from 'rocketmq-client-nodejs';
 import { classifyTcpSendError } from './classify-tcp-send-error.js';
 import { clientLogger } from './client-logger.js';
@@ -90,7 +91,8 @@ export class RocketMQTcpProducerTransport implements ProducerTransport {
     } catch (error) {
       throw classifyTcpSendError(error, this.settings.endpoints);
     }
-    // The client resolves undefined when the answer has no entries (reference A.4-16): not a success.
+    // Producer.send returns `receipts[0]` unchecked, so a SendMessageResponse with an OK status
+    // and no entries resolves undefined: that is no receipt, so not a success.
     if (receipt === undefined || typeof receipt.messageId !== 'string' || receipt.messageId === '') {
       throw new IdemError(
         'SEND_FAILED',
@@ -138,7 +140,8 @@ function toClientMessage(message: ProducerMessage): Message {
 
 /**
  * `shutdown()` stops before releasing the Telemetry streams and channels when
- * NotifyClientTermination fails (reference A.4-9), which it does whenever the broker is down:
+ * NotifyClientTermination fails (the client awaits that RPC before its cleanup, with no catch),
+ * which it does whenever the broker is down:
  * the streams then reconnect every second and the process never exits. The goodbye is a
  * courtesy, so its failure is ignored and the release always happens.
  */

@@ -1,11 +1,5 @@
-import {
-  AckBatcher,
-  IdemError,
-  type Logger,
-  type MessageSource,
-  type ReceivedMessage,
-  raceTimeout,
-} from '@idem/core';
+import { IdemError, type Logger } from '@idem/core';
+import { AckBatcher, type MessageSource, type ReceivedMessage, raceTimeout } from '@idem/core/adapter';
 import { FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { ackInOneRequest } from './ack-in-one-request.js';
 import { clientLogger } from './client-logger.js';

@@ -1,4 +1,4 @@
-import type { ProducerRetryOptions } from '@idem/core';
+import type { ProducerRetryOptions } from '@idem/core/adapter';
 import type { TcpConnectionOptions } from './tcp-connection-options.js';
 
 /** Options of {@link createTcpProducer}: the retries' and the gRPC connection's. */

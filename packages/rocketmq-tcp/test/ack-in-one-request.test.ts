@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { type ReceivedMessage, silentLogger } from '@idem/core';
+import { silentLogger } from '@idem/core';
+import type { ReceivedMessage } from '@idem/core/adapter';
 import type { MessageView } from 'rocketmq-client-nodejs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { refusedAcks } from '../src/ack-in-one-request.js';

@@ -150,7 +150,7 @@ describe('createTcpConsumer start() checks the database and the schema', () => {
     await consumer.start();
     publish(1, { prefix: 'before' });
     await peer.idle(GROUP);
-    await sql`drop table ${sql.table(`${database.schema}.processed_messages`)}`.execute(database.db);
+    await sql`drop table ${sql.table(`${database.schema}.processed_keys`)}`.execute(database.db);
     publish(1, { prefix: 'after' });
     await vi.waitFor(() => expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1), {
       timeout: 15_000,
@@ -158,7 +158,7 @@ describe('createTcpConsumer start() checks the database and the schema', () => {
     const [warning] = logger.lines.filter((line) => line.level === 'warn');
     expect(warning?.message).toMatch(
       new RegExp(
-        `^Idem's tables are missing \\(relation "${database.schema}\\.processed_messages" does not exist\\)`,
+        `^Idem's tables are missing \\(relation "${database.schema}\\.processed_keys" does not exist\\)`,
       ),
     );
     expect(warning?.message).toContain('idem migrate');

@@ -9,7 +9,7 @@ import { type DatabaseCommandOptions, withDatabase } from './with-database.js';
 interface CleanupCommandOptions extends DatabaseCommandOptions {
   readonly olderThan: string;
   readonly slice?: string;
-  readonly lockTimeout: string;
+  readonly lockTimeout?: string;
   readonly batchSize: string;
   readonly maxBatches: string;
   readonly deadLettersOlderThan?: string;
@@ -29,7 +29,10 @@ export function registerCleanupCommand(program: Command, io: CliIo): void {
       '4d',
     )
     .option('--slice <duration>', 'length of one time slice (default: a quarter of the window)')
-    .option('--lock-timeout <duration>', 'longest wait for a lock before a step is put off', '1s')
+    .option(
+      '--lock-timeout <duration>',
+      'longest wait for a lock before a step is tried again, three tries (default 100ms)',
+    )
     .option('--batch-size <n>', 'dead letters per delete statement', '1000')
     .option('--max-batches <n>', 'stop deleting dead letters after this many batches', '1000')
     .option('--dead-letters-older-than <duration>', 'also delete dead letters resolved longer ago than this')
@@ -42,7 +45,7 @@ export function registerCleanupCommand(program: Command, io: CliIo): void {
 async function runCleanup(options: CleanupCommandOptions, io: CliIo): Promise<void> {
   const olderThanMs = parseDuration(options.olderThan);
   const sliceMs = options.slice === undefined ? undefined : parseDuration(options.slice);
-  const lockTimeoutMs = parseDuration(options.lockTimeout);
+  const lockTimeoutMs = options.lockTimeout === undefined ? undefined : parseDuration(options.lockTimeout);
   const batchSize = parseCount('--batch-size', options.batchSize);
   const maxBatches = parseCount('--max-batches', options.maxBatches);
   const deadLettersMs =
@@ -57,10 +60,10 @@ async function runCleanup(options: CleanupCommandOptions, io: CliIo): Promise<vo
     const result = await cleanupProcessedMessages(db, {
       schema: options.schema,
       olderThanMs,
-      lockTimeoutMs,
       batchSize,
       maxBatches,
       ...(sliceMs === undefined ? {} : { sliceMs }),
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
       ...(deadLettersMs === undefined ? {} : { resolvedDeadLettersOlderThanMs: deadLettersMs }),
     });
     if (result.status === 'skipped') {

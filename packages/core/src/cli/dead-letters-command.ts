@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { formatDeadLetter, formatDeadLetterLine, printableBody } from '../operations/format-dead-letter.js';
+import { formatDeadLetter, formatDeadLetterLine, printableBody } from '../dead-letters/format-dead-letter.js';
+import { purgeDeadLetters } from '../dead-letters/purge-dead-letters.js';
+import { getDeadLetter, listDeadLetters } from '../dead-letters/read-dead-letters.js';
+import { type ReplayItem, replayDeadLetters } from '../dead-letters/replay-dead-letters.js';
 import { loadIdemConfig } from '../operations/load-idem-config.js';
 import { parseCount } from '../operations/parse-count.js';
-import { purgeDeadLetters } from '../operations/purge-dead-letters.js';
-import { getDeadLetter, listDeadLetters } from '../operations/read-dead-letters.js';
-import { type ReplayItem, replayDeadLetters } from '../operations/replay-dead-letters.js';
 import { buildProcessorFromConfig } from './build-processor-from-config.js';
 import { type CliIo, CliUsageError } from './cli-io.js';
 import { type DatabaseCommandOptions, withDatabase } from './with-database.js';

@@ -67,7 +67,7 @@ export interface CreateConsumerOptions<DB, Receipt> extends IdemConsumerOptions<
  *
  * @example
  * ```ts
- * import { createConsumer, type MessageSource } from '@idem/core';
+ * import { createConsumer, type MessageSource } from '@idem/core/adapter';
  *
  * declare const source: MessageSource<string>; // an adapter's broker side
  * const consumer = createConsumer({ source, consumerGroup: 'billing', db, handlers: [new InvoiceHandlers()] });

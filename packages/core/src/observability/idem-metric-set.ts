@@ -113,7 +113,7 @@ export function defineIdemMetrics(
     ),
     processedRows: gauge(
       'processed_messages_rows',
-      'Rows of processed_messages (exact up to 100000, else estimated).',
+      'Rows of processed_keys (exact up to 100000, else estimated).',
       schema,
       refresh.tables,
     ),

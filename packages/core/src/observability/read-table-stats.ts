@@ -8,7 +8,7 @@ const EXACT_COUNT_LIMIT = 100_000;
 
 /** What {@link readTableStats} found in Idem's tables. */
 export interface TableStats {
-  /** Rows of `processed_messages`: exact up to 100,000, else the planner's estimate. */
+  /** Rows of `processed_keys`: exact up to 100,000, else the planner's estimate. */
   readonly processedRows: number;
   /** Age of the oldest processed key; `undefined` when the table is empty. */
   readonly oldestProcessedAgeSeconds: number | undefined;
@@ -29,7 +29,7 @@ export async function readTableStats(
   schema: string,
   timeoutMs: number,
 ): Promise<TableStats> {
-  const processed = sql.table(`${schema}.processed_messages`);
+  const processed = sql.table(`${schema}.processed_keys`);
   const deadLetters = sql.table(`${schema}.dead_letters`);
   const read = db.transaction().execute(async (trx) => {
     await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
@@ -39,9 +39,7 @@ export async function readTableStats(
       select sum(greatest(c.reltuples, 0))::float8 as estimate
       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = ${schema} and c.relkind = 'r'
-        and (c.relname = 'processed_messages_legacy' or c.relname ~ '^processed_messages_[0-9]+$')`.execute(
-      trx,
-    );
+        and (c.relname = 'processed_messages' or c.relname ~ '^processed_keys_[0-9]+$')`.execute(trx);
     let processedRows = estimate.rows[0]?.estimate ?? -1;
     if (processedRows < EXACT_COUNT_LIMIT) {
       const counted = await sql<{ n: number }>`

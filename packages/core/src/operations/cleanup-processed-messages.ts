@@ -23,9 +23,10 @@ export interface CleanupOptions {
   /** Slices created ahead of time, so a late run never leaves consumers without one. Default 2. */
   readonly slicesAhead?: number;
   /**
-   * Longest wait for a lock (creating, attaching or dropping a slice); a step that would wait
-   * longer is deferred to the next run, so claims never queue behind retention for longer than
-   * this. Default 1000.
+   * Longest wait for a lock (attaching or dropping a slice, emptying the legacy table). Dropping
+   * needs ACCESS EXCLUSIVE, and claims that arrive while it waits queue behind it: so the wait is
+   * short, and a step that would wait longer (a long transaction still reads the slice) is tried
+   * again (three tries in all) in this run, then deferred to the next run. Default 100.
    */
   readonly lockTimeoutMs?: number;
   /** Dead letters deleted per statement. Default 1000. */
@@ -78,11 +79,15 @@ export type CleanupResult = CleanupReport | CleanupSkipped;
 
 const DEFAULT_BATCH_SIZE = 1000;
 const DEFAULT_MAX_BATCHES = 1000;
-const DEFAULT_LOCK_TIMEOUT_MS = 1000;
+const DEFAULT_LOCK_TIMEOUT_MS = 100;
 const DEFAULT_SLICES_AHEAD = 2;
+/** Rotations tried in one run while a lock is busy; the transactions in the way usually end soon. */
+const LOCK_ATTEMPTS = 3;
+/** Pause between two tries, long enough for claims queued behind a try to drain. */
+const LOCK_RETRY_PAUSE_MS = 250;
 
 /**
- * Applies the dedup window in O(1) per time slice: creates the slices of `processed_messages`
+ * Applies the dedup window in O(1) per time slice: creates the slices of `processed_keys`
  * ahead of time and drops every slice whose keys are all older than the window, whole (no row is
  * deleted one by one), and empties the pre-upgrade legacy table once it has aged out. Only one
  * session per schema runs it at a time (a Postgres advisory lock): a concurrent call resolves
@@ -121,14 +126,13 @@ export async function cleanupProcessedMessages<DB>(
       db as unknown as Kysely<unknown>,
       `idem:retention:${schema}`,
       async (connection) => {
-        const rotated = await sql<RotationRow>`
-          select r.*, now() - make_interval(secs => ${windowMs / 1000}::float8) as cutoff
-          from ${rotate}(
-            make_interval(secs => ${windowMs / 1000}::float8),
-            make_interval(secs => ${sliceMs / 1000}::float8),
-            ${ahead}::integer, ${`${lockTimeoutMs}ms`}::text) r`.execute(connection);
-        const row = rotated.rows[0];
-        if (row === undefined) throw new Error('rotate_processed_messages returned no row');
+        const row = await rotateUntilDone(connection, rotate, {
+          windowMs,
+          sliceMs,
+          ahead,
+          lockTimeoutMs,
+          signal: options.signal,
+        });
         const deadLetters =
           deadLetterWindowMs === undefined
             ? { deleted: 0, batches: 0, caughtUp: true }
@@ -157,7 +161,7 @@ export async function cleanupProcessedMessages<DB>(
     );
     return outcome.acquired ? outcome.value : { status: 'skipped', skipped: 'another instance is cleaning' };
   } catch (error) {
-    throw toOperationError(error, schema, `rotate the slices of ${schema}.processed_messages`);
+    throw toOperationError(error, schema, `rotate the slices of ${schema}.processed_keys`);
   }
 }
 
@@ -169,6 +173,59 @@ interface RotationRow {
   legacy_truncated: boolean;
   legacy_keys: string;
   cutoff: Date;
+}
+
+interface RotationPlan {
+  readonly windowMs: number;
+  readonly sliceMs: number;
+  readonly ahead: number;
+  readonly lockTimeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * Runs the rotation function, each call its own short transaction, until nothing is deferred and
+ * nothing detached is left, or a lock stayed busy for {@link LOCK_ATTEMPTS} calls; sums what the
+ * calls did and keeps the last one's deferred steps. A call that detached slices is followed at
+ * once by one that drops them, outside any lock claims take. Pausing after a busy lock, instead of
+ * one long lock wait, lets the claims that queued behind the try through, so they wait at most
+ * `lockTimeoutMs` each time.
+ */
+async function rotateUntilDone(
+  connection: Kysely<unknown>,
+  rotate: ReturnType<typeof sql.id>,
+  { windowMs, sliceMs, ahead, lockTimeoutMs, signal }: RotationPlan,
+): Promise<RotationRow> {
+  let total: RotationRow | undefined;
+  let busy = 0;
+  for (;;) {
+    const rotated = await sql<RotationRow>`
+      select r.*, now() - make_interval(secs => ${windowMs / 1000}::float8) as cutoff
+      from ${rotate}(
+        make_interval(secs => ${windowMs / 1000}::float8),
+        make_interval(secs => ${sliceMs / 1000}::float8),
+        ${ahead}::integer, ${`${lockTimeoutMs}ms`}::text) r`.execute(connection);
+    const row = rotated.rows[0];
+    if (row === undefined) throw new Error('rotate_processed_messages returned no row');
+    total =
+      total === undefined
+        ? row
+        : {
+            ...row,
+            created: total.created + row.created,
+            dropped: total.dropped + row.dropped,
+            dropped_keys: String(Number(total.dropped_keys) + Number(row.dropped_keys)),
+            legacy_truncated: total.legacy_truncated || row.legacy_truncated,
+            legacy_keys: String(Number(total.legacy_keys) + Number(row.legacy_keys)),
+          };
+    if (row.deferred > 0) {
+      busy += 1;
+      if (busy >= LOCK_ATTEMPTS || signal?.aborted === true) return total;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_PAUSE_MS));
+    } else if (row.dropped === 0) {
+      return total;
+    }
+  }
 }
 
 interface DeadLetterDeletion {

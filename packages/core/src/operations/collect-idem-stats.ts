@@ -57,13 +57,13 @@ export async function collectIdemStats<DB>(
 ): Promise<IdemStats> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const conn = db as unknown as Kysely<unknown>;
-  const processed = idemTable(schema, 'processed_messages');
+  const processed = idemTable(schema, 'processed_keys');
   const deadLetters = idemTable(schema, 'dead_letters');
   try {
     const groups = await sql<{ consumer_group: string; count: string; oldest: Date; newest: Date }>`
       select consumer_group, count(*) as count, min(processed_at) as oldest, max(processed_at) as newest
       from (select consumer_group, processed_at from ${processed}
-            union all select consumer_group, processed_at from ${idemTable(schema, 'processed_messages_legacy')}) k
+            union all select consumer_group, processed_at from ${idemTable(schema, 'processed_messages')}) k
       group by consumer_group order by consumer_group`.execute(conn);
     const reasons = await sql<{ consumer_group: string; reason: string; count: string }>`
       select consumer_group, reason, count(*) as count from ${deadLetters}
@@ -73,8 +73,8 @@ export async function collectIdemStats<DB>(
     const totals = await sql<{ resolved: string; processed_bytes: string; dead_letter_bytes: string }>`
       select (select count(*) from ${deadLetters} where resolved_at is not null) as resolved,
              (select coalesce(sum(pg_total_relation_size(relid)), 0)
-              from pg_partition_tree(${`${schema}.processed_messages`}::regclass))
-               + pg_total_relation_size(${`${schema}.processed_messages_legacy`}::regclass) as processed_bytes,
+              from pg_partition_tree(${`${schema}.processed_keys`}::regclass))
+               + pg_total_relation_size(${`${schema}.processed_messages`}::regclass) as processed_bytes,
              pg_total_relation_size(${`${schema}.dead_letters`}::regclass) as dead_letter_bytes`.execute(
       conn,
     );

@@ -3,8 +3,8 @@ import { assertSchemaName } from '../schema-name.js';
 
 /** The Idem tables the operations read and write. */
 export type IdemTableName =
+  | 'processed_keys'
   | 'processed_messages'
-  | 'processed_messages_legacy'
   | 'processed_message_slices'
   | 'dead_letters'
   | 'quarantined_groups'

@@ -1,9 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Processor } from '../create-processor.js';
+import { type ReplayReport, replayDeadLetters } from '../dead-letters/replay-dead-letters.js';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
 import { idemTable } from './idem-table.js';
 import { toOperationError } from './operation-error.js';
-import { type ReplayReport, replayDeadLetters } from './replay-dead-letters.js';
 
 /** A FIFO message group held back after one of its messages was dead-lettered. */
 export interface QuarantinedGroup {

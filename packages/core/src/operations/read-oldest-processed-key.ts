@@ -20,9 +20,7 @@ export async function readOldestProcessedKey(
     select o.at, (extract(epoch from now() - o.at) * 1000)::float8 as age_ms
     from (select least(
       (select min(starts_at) from ${idemTable(schema, 'processed_message_slices')} where starts_at <= now()),
-      (select min(processed_at) from ${idemTable(schema, 'processed_messages_legacy')})) as at) o`.execute(
-    db,
-  );
+      (select min(processed_at) from ${idemTable(schema, 'processed_messages')})) as at) o`.execute(db);
   const row = result.rows[0];
   if (row?.at == null || row.age_ms === null) return undefined;
   return { at: row.at, ageMs: Math.max(0, row.age_ms) };

@@ -188,7 +188,7 @@ async function checkPrivileges(db: Kysely<unknown>, schema: string): Promise<Doc
     return {
       name,
       ok: true,
-      detail: `role ${found.role} may use schema ${schema}, SELECT/INSERT/DELETE processed_messages, SELECT/INSERT/UPDATE dead_letters`,
+      detail: `role ${found.role} may use schema ${schema}, SELECT/INSERT/DELETE processed_keys, SELECT/INSERT/UPDATE dead_letters`,
     };
   } catch (error) {
     return { name, ok: false, detail: `cannot read the privileges: ${toError(error).message}` };
@@ -244,6 +244,6 @@ async function checkRetention(
       detail: `the oldest processed key is ${formatDuration(ageMs)} old (window ${formatDuration(dedupWindowMs)})`,
     };
   } catch (error) {
-    return { name, ok: false, detail: `cannot read ${schema}.processed_messages: ${toError(error).message}` };
+    return { name, ok: false, detail: `cannot read ${schema}.processed_keys: ${toError(error).message}` };
   }
 }

@@ -7,10 +7,11 @@ import { assertSchemaName, DEFAULT_SCHEMA } from '../schema-name.js';
  * read and resolve dead letters (the dead-letter upsert needs UPDATE).
  */
 export const RUNTIME_TABLE_PRIVILEGES = {
-  processed_messages: ['SELECT', 'INSERT', 'DELETE'],
-  // Claims check the slices and the keys stored before the upgrade to slices (migration 0005).
+  processed_keys: ['SELECT', 'INSERT', 'DELETE'],
+  // Claims check the slices and `processed_messages`: the keys stored before the upgrade to
+  // slices and those that consumers of the version before it claim during a rollout (0006).
   processed_message_slices: ['SELECT'],
-  processed_messages_legacy: ['SELECT'],
+  processed_messages: ['SELECT'],
   dead_letters: ['SELECT', 'INSERT', 'UPDATE'],
   // Quarantine of FIFO message groups; DELETE is for releasing a group (idem groups release).
   quarantined_groups: ['SELECT', 'INSERT', 'DELETE'],
@@ -20,7 +21,7 @@ export const RUNTIME_TABLE_PRIVILEGES = {
 
 /** A privilege the current role lacks, with the statement that grants it. */
 export interface MissingPrivilege {
-  /** `schema idem` or `idem.processed_messages`. */
+  /** `schema idem` or `idem.processed_keys`. */
   readonly on: string;
   readonly privilege: string;
   /** Run as the schema's owner. */

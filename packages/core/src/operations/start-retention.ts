@@ -16,7 +16,7 @@ export interface RetentionOptions<DB = unknown> {
   readonly sliceMs?: number;
   /** Slices created ahead of time. Default 2. */
   readonly slicesAhead?: number;
-  /** Longest wait for a lock before a step is put off to the next run. Default 1000. */
+  /** Longest wait for a lock before a step is tried again (see cleanupProcessedMessages). Default 100. */
   readonly lockTimeoutMs?: number;
   /** Time between two runs. Default 10 minutes. */
   readonly intervalMs?: number;

@@ -46,7 +46,7 @@ const OUTAGE_STABLE_MS = 2000;
  *
  * @example
  * ```ts
- * import { createRetryingProducer, type ProducerTransport } from '@idem/core';
+ * import { createRetryingProducer, type ProducerTransport } from '@idem/core/adapter';
  * declare const transport: ProducerTransport;
  * const producer = createRetryingProducer(transport, { retryForMs: 120_000 });
  * ```

@@ -1,20 +1,23 @@
 import type { ColumnType, Generated } from 'kysely';
 
 /**
- * Row type of `processed_messages`: one row per idempotency key and consumer group, in the time
- * slice that was current when it was claimed (migration 0005).
+ * Row type of `processed_keys`: one row per idempotency key and consumer group, in the time
+ * slice that was current when it was claimed (migrations 0005, 0006).
  */
 export interface ProcessedMessagesTable extends LegacyProcessedMessagesTable {
   slice: ColumnType<number, number | undefined, number>;
 }
 
-/** Row type of `processed_message_slices`: one row per slice (partition) of `processed_messages`. */
+/** Row type of `processed_message_slices`: one row per slice (partition) of `processed_keys`. */
 export interface ProcessedMessageSlicesTable {
   slice: number;
   starts_at: Date;
 }
 
-/** Row type of `processed_messages_legacy`: keys stored before the upgrade to slices. */
+/**
+ * Row type of `processed_messages`: keys stored before the upgrade to slices, and the keys that
+ * consumers of the version before it claim while a rolling upgrade replaces them (migration 0006).
+ */
 export interface LegacyProcessedMessagesTable {
   consumer_group: string;
   idempotency_key: string;
@@ -95,8 +98,8 @@ export interface OutboxTable {
 
 /** Idem's tables, as kysely sees them inside the configured schema. */
 export interface IdemTables {
-  processed_messages: ProcessedMessagesTable;
-  processed_messages_legacy: LegacyProcessedMessagesTable;
+  processed_keys: ProcessedMessagesTable;
+  processed_messages: LegacyProcessedMessagesTable;
   processed_message_slices: ProcessedMessageSlicesTable;
   dead_letters: DeadLettersTable;
   quarantined_groups: QuarantinedGroupsTable;

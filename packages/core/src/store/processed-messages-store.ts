@@ -79,7 +79,7 @@ export async function releaseKey(
   key: string,
 ): Promise<void> {
   await trx
-    .deleteFrom('processed_messages')
+    .deleteFrom('processed_keys')
     .where('consumer_group', '=', consumerGroup)
     .where('idempotency_key', '=', key)
     .execute();
@@ -95,13 +95,13 @@ export async function findProcessed(
   const wanted = [...new Set(keys)];
   // Keys stored before the upgrade to slices stay in the legacy table until they age out.
   const rows = await db
-    .selectFrom('processed_messages')
+    .selectFrom('processed_keys')
     .select(['idempotency_key', 'message_id', 'payload_hash'])
     .where('consumer_group', '=', consumerGroup)
     .where('idempotency_key', 'in', wanted)
     .unionAll(
       db
-        .selectFrom('processed_messages_legacy')
+        .selectFrom('processed_messages')
         .select(['idempotency_key', 'message_id', 'payload_hash'])
         .where('consumer_group', '=', consumerGroup)
         .where('idempotency_key', 'in', wanted),

@@ -1,19 +1,14 @@
 import type { Kysely } from 'kysely';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { buildProcessorFromConfig } from '../../src/cli/build-processor-from-config.js';
-import {
-  type ConsumerLoopOptions,
-  type ConsumerProducerOptions,
-  createConsumer,
-  createConsumerRuntime,
-  createProcessor,
-  type IdemConfig,
-  type IdemConsumerOptions,
-  IdemError,
-  type ProcessorOptions,
-  type ProcessorPolicyOptions,
-  pickProcessorPolicy,
-} from '../../src/index.js';
+import type { ConsumerLoopOptions } from '../../src/consumer/consumer-loop-options.js';
+import type { ConsumerProducerOptions } from '../../src/consumer/consumer-outbox.js';
+import { createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
+import { createConsumer, type IdemConsumerOptions } from '../../src/consumer/create-consumer.js';
+import { createProcessor, type ProcessorOptions } from '../../src/create-processor.js';
+import { IdemError } from '../../src/errors.js';
+import type { IdemConfig } from '../../src/operations/idem-config.js';
+import { type ProcessorPolicyOptions, pickProcessorPolicy } from '../../src/processor-policy-options.js';
 import { QueueSource } from '../observability/support/queue-source.js';
 import { type OrderCreated, OrderHandlers } from '../support/handlers.js';
 import { inboundMessage } from '../support/messages.js';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Logger, OutageTracker } from '../../src/index.js';
+import { OutageTracker } from '../../src/consumer/outage-tracker.js';
+import type { Logger } from '../../src/logger.js';
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];

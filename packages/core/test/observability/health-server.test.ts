@@ -1,14 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  type ConsumerHealth,
-  type ConsumerRuntime,
-  createConsumerRuntime,
-  createIdemMetrics,
-  createProcessor,
-  type HealthServer,
-  startHealthServer,
-} from '../../src/index.js';
+import type { ConsumerHealth } from '../../src/consumer/consumer-health.js';
+import { type ConsumerRuntime, createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { createIdemMetrics } from '../../src/observability/create-idem-metrics.js';
+import { type HealthServer, startHealthServer } from '../../src/observability/start-health-server.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { sampleValue } from './support/prometheus-text.js';

@@ -1,15 +1,12 @@
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  type ConsumerRuntime,
-  createConsumerRuntime,
-  createDatabase,
-  createIdemMetrics,
-  createOutboxRelay,
-  createProcessor,
-  sendInTransaction,
-} from '../../src/index.js';
+import { type ConsumerRuntime, createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
+import { createDatabase } from '../../src/create-database.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { createIdemMetrics } from '../../src/observability/create-idem-metrics.js';
+import { createOutboxRelay } from '../../src/outbox/create-outbox-relay.js';
+import { sendInTransaction } from '../../src/outbox/send-in-transaction.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { RecordingProducer } from '../support/recording-producer.js';

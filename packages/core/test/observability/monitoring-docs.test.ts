@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createIdemMetrics } from '../../src/index.js';
+import { createIdemMetrics } from '../../src/observability/create-idem-metrics.js';
 
 const docs = new URL('../../../../docs/', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, docs), 'utf8');

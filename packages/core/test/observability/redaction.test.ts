@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createRedactingLogger, IdemError, redactSecrets, secretsInUrl } from '../../src/index.js';
+import { IdemError } from '../../src/errors.js';
+import { createRedactingLogger } from '../../src/observability/create-redacting-logger.js';
+import { redactSecrets, secretsInUrl } from '../../src/observability/redact-secrets.js';
 
 const ACCESS_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCY';
 const PASSWORD = 'p@ss:w/rd!';

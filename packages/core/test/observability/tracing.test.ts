@@ -8,14 +8,11 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  createTracingInstrumentation,
-  DeadLetterError,
-  type HandlerContext,
-  Subscribe,
-} from '../../src/index.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { Consumer, Subscribe } from '../../src/decorators/handler-metadata.js';
+import { DeadLetterError } from '../../src/errors.js';
+import type { HandlerContext } from '../../src/handler-context.js';
+import { createTracingInstrumentation } from '../../src/observability/create-tracing-instrumentation.js';
 import type { OrderCreated } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { type TestTables, useTestDatabase } from '../support/test-database.js';

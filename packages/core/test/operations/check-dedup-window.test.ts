@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { checkDedupWindow } from '../../src/operations/check-dedup-window.js';
 import {
-  checkDedupWindow,
   ROCKETMQ_DEFAULT_MESSAGE_RETENTION_MS,
   ROCKETMQ_RETRY_BACKOFF_MS,
   rocketMqRetryHorizonMs,
-} from '../../src/index.js';
+} from '../../src/operations/rocketmq-retry-defaults.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { advisoryLockKey, cleanupProcessedMessages, createProcessor } from '../../src/index.js';
+import { createProcessor } from '../../src/create-processor.js';
+import type { DispatchResult } from '../../src/dispatch-result.js';
+import { advisoryLockKey } from '../../src/operations/advisory-lock.js';
+import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -15,7 +18,7 @@ describe('cleanupProcessedMessages', () => {
   async function keys(group?: string): Promise<string[]> {
     const { db, schema } = database();
     const rows = await sql<{ idempotency_key: string }>`
-      select idempotency_key from ${sql.table(`${schema}.processed_messages`)}
+      select idempotency_key from ${sql.table(`${schema}.processed_keys`)}
       where ${group === undefined ? sql`true` : sql`consumer_group = ${group}`} order by idempotency_key`.execute(
       db,
     );
@@ -49,6 +52,16 @@ describe('cleanupProcessedMessages', () => {
     expect(result).toMatchObject({ status: 'done', slicesDropped: 2, deferred: 0, caughtUp: true });
     expect(await keys()).toEqual(['young-1', 'young-2', 'young-3']);
     expect(await slices()).toEqual([2, 3, 4, 5]);
+    // Detached, then dropped by the run's next call: no table of an expired slice is left.
+    const tables = await sql<{ relname: string }>`
+      select relname from pg_class where relnamespace = ${schema}::regnamespace and relkind = 'r'
+        and relname like 'processed_keys%' order by relname`.execute(db);
+    expect(tables.rows.map((row) => row.relname)).toEqual([
+      'processed_keys_2',
+      'processed_keys_3',
+      'processed_keys_4',
+      'processed_keys_5',
+    ]);
     if (result.status !== 'done') throw new Error('unreachable');
     // The oldest slice left started 4 days ago (give the test a minute of slack).
     expect(result.lagMs).toBeGreaterThanOrEqual(4 * DAY - 60_000);
@@ -78,30 +91,57 @@ describe('cleanupProcessedMessages', () => {
     });
   });
 
-  it('puts a drop off, without waiting, while a transaction still reads the slice, and drops it next run', async () => {
+  it('gives a drop up within its lock timeout while a long claim holds the slices, lets claims through, drops it next run', async () => {
     const { db, schema, url } = database();
     await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
+    await insertProcessedKeys(database(), { count: 10, ageMs: 0, prefix: 'expired-' });
     await backdate(database(), 6 * DAY);
-    const reader = new pg.Client(url);
-    await reader.connect();
+    // Claims wait at most 1 s for a lock. Had the drop's ACCESS EXCLUSIVE request queued them for
+    // longer than that, they would come back failed with LOCK_TIMEOUT.
+    const processor = createProcessor({
+      db,
+      schema,
+      handlers: [new OrderHandlers()],
+      consumerGroup: 'billing',
+      lockTimeoutMs: 1000,
+    });
+    const long = new pg.Client(url);
+    await long.connect();
     try {
-      await reader.query('begin');
-      await reader.query(`select count(*) from ${schema}.processed_messages`);
+      // A claim whose transaction stays open (a slow handler): it holds the slices it read.
+      await long.query('begin');
+      await long.query(
+        `select * from ${schema}.claim_processed_messages('billing', array['long'], array[null]::bytea[],
+           array['M-long'], array['orders'], array[''], array['OrderHandlers.onOrderCreated'],
+           array['\\x00'::bytea], array[1], array['test'])`,
+      );
+      let rotating = true;
+      const during: DispatchResult[] = [];
+      const consuming = (async () => {
+        while (rotating)
+          during.push(await processor.dispatch(inboundMessage({ keys: [`during-${during.length}`] })));
+      })();
       const result = await cleanupProcessedMessages(db, {
         schema,
         dedupWindowMs: 4 * DAY,
         lockTimeoutMs: 50,
       });
+      rotating = false;
+      await consuming;
+
       expect(result).toMatchObject({ slicesDropped: 0, deferred: 1, caughtUp: false });
       expect(await slices()).toContain(0);
-      await reader.query('commit');
+      expect(during.length).toBeGreaterThan(0);
+      expect(during.filter((dispatched) => dispatched.outcome !== 'processed')).toEqual([]);
+      await long.query('commit');
     } finally {
-      await reader.end();
+      await long.end();
     }
     expect(await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY })).toMatchObject({
       slicesDropped: 2,
       deferred: 0,
     });
+    expect((await keys()).filter((key) => key.startsWith('expired-'))).toEqual([]);
   });
 
   it('empties the pre-upgrade table in one statement once its newest key is older than the window', async () => {
@@ -115,7 +155,7 @@ describe('cleanupProcessedMessages', () => {
     expect(await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY })).toMatchObject({
       legacyTruncated: true,
     });
-    expect(await database().count('processed_messages_legacy' as 'processed_messages')).toBe(0);
+    expect(await database().count('processed_messages' as 'processed_keys')).toBe(0);
   });
 
   it('skips at once while another session holds the retention lock of the schema', async () => {

@@ -1,17 +1,13 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  Consumer,
-  createProcessor,
-  DeadLetterError,
-  getDeadLetter,
-  type HandlerContext,
-  type InboundMessage,
-  listDeadLetters,
-  purgeDeadLetters,
-  replayDeadLetters,
-  Subscribe,
-} from '../../src/index.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { purgeDeadLetters } from '../../src/dead-letters/purge-dead-letters.js';
+import { getDeadLetter, listDeadLetters } from '../../src/dead-letters/read-dead-letters.js';
+import { replayDeadLetters } from '../../src/dead-letters/replay-dead-letters.js';
+import { Consumer, Subscribe } from '../../src/decorators/handler-metadata.js';
+import { DeadLetterError } from '../../src/errors.js';
+import type { HandlerContext } from '../../src/handler-context.js';
+import type { InboundMessage } from '../../src/message.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage } from '../support/messages.js';
 import { type TestTables, useTestDatabase } from '../support/test-database.js';

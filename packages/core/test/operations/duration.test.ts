@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/index.js';
+import { formatDuration, parseDuration } from '../../src/operations/duration.js';
 
 describe('parseDuration', () => {
   it('reads the units operators write', () => {

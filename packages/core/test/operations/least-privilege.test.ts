@@ -3,15 +3,15 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeDatabaseFault } from '../../src/consumer/describe-database-fault.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { purgeDeadLetters } from '../../src/dead-letters/purge-dead-letters.js';
+import { replayDeadLetters } from '../../src/dead-letters/replay-dead-letters.js';
+import type { IdemError } from '../../src/errors.js';
+import { cleanupProcessedMessages } from '../../src/operations/cleanup-processed-messages.js';
 import {
-  cleanupProcessedMessages,
-  createProcessor,
   findMissingRuntimePrivileges,
-  type IdemError,
-  purgeDeadLetters,
-  replayDeadLetters,
   runtimeGrantStatements,
-} from '../../src/index.js';
+} from '../../src/operations/runtime-privileges.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { type TestTables, useTestDatabase } from '../support/test-database.js';
@@ -77,9 +77,9 @@ describe('least-privilege runtime role', () => {
     const { schema } = database();
     expect(runtimeGrantStatements('app_runtime', schema)).toEqual([
       `GRANT USAGE ON SCHEMA ${schema} TO app_runtime;`,
-      `GRANT SELECT, INSERT, DELETE ON ${schema}.processed_messages TO app_runtime;`,
+      `GRANT SELECT, INSERT, DELETE ON ${schema}.processed_keys TO app_runtime;`,
       `GRANT SELECT ON ${schema}.processed_message_slices TO app_runtime;`,
-      `GRANT SELECT ON ${schema}.processed_messages_legacy TO app_runtime;`,
+      `GRANT SELECT ON ${schema}.processed_messages TO app_runtime;`,
       `GRANT SELECT, INSERT, UPDATE ON ${schema}.dead_letters TO app_runtime;`,
       `GRANT SELECT, INSERT, DELETE ON ${schema}.quarantined_groups TO app_runtime;`,
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.outbox TO app_runtime;`,
@@ -123,7 +123,7 @@ describe('least-privilege runtime role', () => {
       status: 'done',
       slicesDropped: 1,
     });
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
     expect(await findMissingRuntimePrivileges(role.db, schema)).toEqual({
       role: role.name,
       missingTables: [],
@@ -133,7 +133,7 @@ describe('least-privilege runtime role', () => {
     const doctor = await idem(['doctor', '--dedup-window', '7d', '--schema', schema], role.url);
     expect(doctor.out.slice(1, -1).every((line) => line.startsWith('✓ '))).toBe(true);
     expect(doctor.out).toContain(
-      `✓ runtime privileges: role ${role.name} may use schema ${schema}, SELECT/INSERT/DELETE processed_messages, SELECT/INSERT/UPDATE dead_letters`,
+      `✓ runtime privileges: role ${role.name} may use schema ${schema}, SELECT/INSERT/DELETE processed_keys, SELECT/INSERT/UPDATE dead_letters`,
     );
     expect(doctor.code).toBe(0);
   });
@@ -143,8 +143,8 @@ describe('least-privilege runtime role', () => {
     const role = await createRole((name) =>
       documentedGrants(schema)(name).map((statement) =>
         statement.replace(
-          `SELECT, INSERT, DELETE ON ${schema}.processed_messages`,
-          `SELECT, INSERT ON ${schema}.processed_messages`,
+          `SELECT, INSERT, DELETE ON ${schema}.processed_keys`,
+          `SELECT, INSERT ON ${schema}.processed_keys`,
         ),
       ),
     );
@@ -154,8 +154,8 @@ describe('least-privilege runtime role', () => {
     expect(doctor.code).toBe(1);
     expect(doctor.out).toEqual(
       expect.arrayContaining([
-        `✗ runtime privileges: role ${role.name} lacks DELETE on ${schema}.processed_messages`,
-        `    fix: as the schema's owner: GRANT DELETE ON ${schema}.processed_messages TO ${role.name};`,
+        `✗ runtime privileges: role ${role.name} lacks DELETE on ${schema}.processed_keys`,
+        `    fix: as the schema's owner: GRANT DELETE ON ${schema}.processed_keys TO ${role.name};`,
       ]),
     );
     expect(doctor.stderr).toBe('idem: doctor: 1 of 4 checks failed');
@@ -179,11 +179,11 @@ describe('least-privilege runtime role', () => {
     const found = await findMissingRuntimePrivileges(role.db, schema);
     expect(found.missing.map((entry) => `${entry.privilege} on ${entry.on}`)).toEqual([
       `USAGE on schema ${schema}`,
-      `SELECT on ${schema}.processed_messages`,
-      `INSERT on ${schema}.processed_messages`,
-      `DELETE on ${schema}.processed_messages`,
+      `SELECT on ${schema}.processed_keys`,
+      `INSERT on ${schema}.processed_keys`,
+      `DELETE on ${schema}.processed_keys`,
       `SELECT on ${schema}.processed_message_slices`,
-      `SELECT on ${schema}.processed_messages_legacy`,
+      `SELECT on ${schema}.processed_messages`,
       `SELECT on ${schema}.dead_letters`,
       `INSERT on ${schema}.dead_letters`,
       `UPDATE on ${schema}.dead_letters`,
@@ -234,7 +234,7 @@ describe('least-privilege runtime role', () => {
     expect(problem).toMatchObject({ code: 'PERMISSION_DENIED', retryable: true });
     const headline = describeDatabaseFault(problem as IdemError).down;
     expect(headline).toMatch(
-      /^the database role lacks a privilege on Idem's tables \(permission denied for table processed_messages\)/,
+      /^the database role lacks a privilege on Idem's tables \(permission denied for table processed_keys\)/,
     );
     expect(headline).not.toMatch(/unreachable/);
   });

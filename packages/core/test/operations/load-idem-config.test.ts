@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadIdemConfig } from '../../src/index.js';
+import { loadIdemConfig } from '../../src/operations/load-idem-config.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 

@@ -15,7 +15,7 @@ export async function insertProcessedKeys(
   const group = options.group ?? 'billing';
   const prefix = options.prefix ?? `k${options.ageMs}-`;
   await sql`
-    insert into ${sql.table(`${database.schema}.processed_messages`)}
+    insert into ${sql.table(`${database.schema}.processed_keys`)}
       (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport, processed_at)
     select ${group}, ${prefix} || n, 'M' || n, 'orders', 'created', 'OrderHandlers.onOrderCreated', '\\x00'::bytea, 1, 'test',
            now() - make_interval(secs => ${options.ageMs / 1000}::float8)
@@ -29,10 +29,10 @@ export async function insertProcessedKeys(
 export async function backdate(database: TestDatabase, ageMs: number): Promise<void> {
   const shift = sql`make_interval(secs => ${ageMs / 1000}::float8)`;
   const table = (name: string) => sql.table(`${database.schema}.${name}`);
-  await sql`update ${table('processed_messages')} set processed_at = processed_at - ${shift}`.execute(
+  await sql`update ${table('processed_keys')} set processed_at = processed_at - ${shift}`.execute(
     database.db,
   );
-  await sql`update ${table('processed_messages_legacy')} set processed_at = processed_at - ${shift}`.execute(
+  await sql`update ${table('processed_messages')} set processed_at = processed_at - ${shift}`.execute(
     database.db,
   );
   await sql`update ${table('processed_message_slices')} set starts_at = starts_at - ${shift}`.execute(
@@ -46,7 +46,7 @@ export async function insertLegacyKeys(
   options: { readonly keys: readonly string[]; readonly ageMs: number; readonly group?: string },
 ): Promise<void> {
   await sql`
-    insert into ${sql.table(`${database.schema}.processed_messages_legacy`)}
+    insert into ${sql.table(`${database.schema}.processed_messages`)}
       (consumer_group, idempotency_key, message_id, topic, tag, handler, payload_hash, delivery_attempt, transport, processed_at)
     select ${options.group ?? 'billing'}, k, 'M-' || k, 'orders', 'created', 'OrderHandlers.onOrderCreated', '\\x00'::bytea, 1, 'test',
            now() - make_interval(secs => ${options.ageMs / 1000}::float8)

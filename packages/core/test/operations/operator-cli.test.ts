@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { advisoryLockKey, createProcessor, sendInTransaction } from '../../src/index.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { advisoryLockKey } from '../../src/operations/advisory-lock.js';
+import { sendInTransaction } from '../../src/outbox/send-in-transaction.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage } from '../support/messages.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -40,7 +42,7 @@ describe('idem operator CLI', () => {
       );
       expect(run.out[1]).toMatch(/^Lag: the oldest slice started (3d 23h 59m \d+s|4d( \d+s)?) ago \(/);
       expect(run.err).toEqual([]);
-      expect(await database().count('processed_messages')).toBe(2);
+      expect(await database().count('processed_keys')).toBe(2);
     });
 
     it('warns on stderr when the window is shorter than broker retention plus retry horizon', async () => {
@@ -367,7 +369,7 @@ describe('idem operator CLI', () => {
       expect(run.code).toBe(1);
       expect(run.out).toEqual(
         expect.arrayContaining([
-          '✗ schema migrated and current: schema idem_never_migrated: 5 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages',
+          '✗ schema migrated and current: schema idem_never_migrated: 6 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages, 0006-old-version-claims',
           "    fix: run `idem migrate --schema idem_never_migrated` as the schema's owner (the migration role)",
         ]),
       );

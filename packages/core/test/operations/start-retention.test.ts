@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { LogFields, Logger } from '../../src/logger.js';
+import { DEFAULT_DEDUP_WINDOW_MS } from '../../src/operations/check-dedup-window.js';
 import {
   type CleanupResult,
   cleanupProcessedMessages,
-  DEFAULT_DEDUP_WINDOW_MS,
-  type LogFields,
-  type Logger,
-  startRetention,
-} from '../../src/index.js';
+} from '../../src/operations/cleanup-processed-messages.js';
+import { startRetention } from '../../src/operations/start-retention.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { backdate, insertProcessedKeys } from './operations-support.js';
 
@@ -59,7 +58,7 @@ describe('startRetention', () => {
 
     // Slices of 1.75 days: slice 0 (the 12 keys) ended 8.25 days ago and is dropped whole.
     expect(runs).toEqual([expect.objectContaining({ status: 'done', slicesDropped: 1, caughtUp: true })]);
-    expect(await database().count('processed_messages')).toBe(0);
+    expect(await database().count('processed_keys')).toBe(0);
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'info',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createConsumerOutbox, createConsumerRuntime, createProcessor } from '../../src/index.js';
+import { createConsumerOutbox } from '../../src/consumer/consumer-outbox.js';
+import { createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
+import { createProcessor } from '../../src/create-processor.js';
 import { QueueSource } from '../observability/support/queue-source.js';
 import { inboundMessage } from '../support/messages.js';
 import { outboxRows } from '../support/outbox-rows.js';
@@ -51,7 +53,7 @@ describe('a consumer with an outbox', () => {
     await first.runtime.stop();
     // As if the process died after COMMIT and before the producer was reached.
     const { db, schema } = database();
-    const { sendInTransaction } = await import('../../src/index.js');
+    const { sendInTransaction } = await import('../../src/outbox/send-in-transaction.js');
     await db.transaction().execute(async (trx) => {
       await sendInTransaction(trx, { topic: 'order-events', keys: ['left-behind'], body: '{}' }, { schema });
     });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createOutboxRelay, createProcessor, IdemError, type OutboxRelay } from '../../src/index.js';
+import { createProcessor } from '../../src/create-processor.js';
+import { IdemError } from '../../src/errors.js';
+import { createOutboxRelay, type OutboxRelay } from '../../src/outbox/create-outbox-relay.js';
 import { OrderHandlers } from '../support/handlers.js';
 import { inboundMessage, redeliveryOf } from '../support/messages.js';
 import { outboxRows } from '../support/outbox-rows.js';
@@ -133,7 +135,7 @@ describe('ctx.send', () => {
 
   it("refuses a message that Postgres could not store, as the handler's fault", async () => {
     const { db, schema } = database();
-    const { sendInTransaction } = await import('../../src/index.js');
+    const { sendInTransaction } = await import('../../src/outbox/send-in-transaction.js');
     const attempt = db.transaction().execute(async (trx) => {
       await sendInTransaction(trx, { topic: 'a', keys: ['k\u0000'], body: 'x' }, { schema });
     });

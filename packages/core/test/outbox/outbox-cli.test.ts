@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOutboxRelay, type OutboxRelay, sendInTransaction } from '../../src/index.js';
+import { createOutboxRelay, type OutboxRelay } from '../../src/outbox/create-outbox-relay.js';
+import { sendInTransaction } from '../../src/outbox/send-in-transaction.js';
 import { idem } from '../operations/operations-support.js';
 import { outboxRows } from '../support/outbox-rows.js';
 import { RecordingProducer } from '../support/recording-producer.js';

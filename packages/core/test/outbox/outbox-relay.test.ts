@@ -1,15 +1,15 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/create-database.js';
+import { silentLogger } from '../../src/logger.js';
 import {
-  createDatabase,
   createOutboxRelay,
   type OutboxRelay,
   type OutboxRelayOptions,
-  type ProducerMessage,
-  sendInTransaction,
-  silentLogger,
-} from '../../src/index.js';
+} from '../../src/outbox/create-outbox-relay.js';
+import type { ProducerMessage } from '../../src/outbox/outbound-message.js';
+import { sendInTransaction } from '../../src/outbox/send-in-transaction.js';
 import { outboxRows } from '../support/outbox-rows.js';
 import { RecordingProducer } from '../support/recording-producer.js';
 import { type TestDatabase, useTestDatabase } from '../support/test-database.js';

@@ -1,4 +1,6 @@
-import { Consumer, DeadLetterError, type HandlerContext, Subscribe } from '../../src/index.js';
+import { Consumer, Subscribe } from '../../src/decorators/handler-metadata.js';
+import { DeadLetterError } from '../../src/errors.js';
+import type { HandlerContext } from '../../src/handler-context.js';
 import type { TestTables } from './test-database.js';
 
 export interface OrderCreated {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage } from '../../src/index.js';
+import type { InboundMessage } from '../../src/message.js';
 
 /** A delivery as an adapter would hand it over, with overridable fields. */
 export function inboundMessage(overrides: Partial<InboundMessage> & { json?: unknown } = {}): InboundMessage {

@@ -1,4 +1,6 @@
-import { IdemError, type MessageProducer, type ProducerMessage, type SendOutcome } from '../../src/index.js';
+import { IdemError } from '../../src/errors.js';
+import type { MessageProducer, SendOutcome } from '../../src/outbox/message-producer.js';
+import type { ProducerMessage } from '../../src/outbox/outbound-message.js';
 
 /**
  * A fake transport for outbox tests: it confirms every message (recording it in `ledger`, which

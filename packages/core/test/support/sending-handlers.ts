@@ -1,4 +1,5 @@
-import { Consumer, type HandlerContext, Subscribe } from '../../src/index.js';
+import { Consumer, Subscribe } from '../../src/decorators/handler-metadata.js';
+import type { HandlerContext } from '../../src/handler-context.js';
 import type { OrderCreated } from './handlers.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, inject, type TestContext } from 'vitest';
-import { migrateToLatest } from '../../src/index.js';
+import { migrateToLatest } from '../../src/migrate.js';
 
 /** The application tables the test handlers write to. */
 export interface TestTables {
@@ -17,7 +17,7 @@ export interface TestDatabase {
   readonly pool: pg.Pool;
   /** Every effect row, sorted by key. */
   effects(): Promise<TestTables['effects'][]>;
-  count(table: 'processed_messages' | 'dead_letters' | 'effects'): Promise<number>;
+  count(table: 'processed_keys' | 'dead_letters' | 'effects'): Promise<number>;
 }
 
 /**

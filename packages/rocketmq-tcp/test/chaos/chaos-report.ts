@@ -39,7 +39,7 @@ export interface ChaosReport {
   /** Keys with more than one effect: must be empty. */
   readonly doubledKeys: readonly string[];
   readonly deadLetters: number;
-  /** Keys in processed_messages for the group. */
+  /** Keys in processed_keys for the group. */
   readonly processedRows: number;
   /** Message ids the producer was told were stored and no consumer ever settled. */
   readonly confirmedNeverSettled: number;

@@ -38,7 +38,7 @@ export async function collectChaosReport(facts: ChaosRunFacts): Promise<ChaosRep
   const winners = new Map(
     (
       await sql<{ idempotency_key: string; message_id: string }>`
-        select idempotency_key, message_id from processed_messages where consumer_group = ${facts.group}`.execute(
+        select idempotency_key, message_id from processed_keys where consumer_group = ${facts.group}`.execute(
         db.db,
       )
     ).rows.map((row) => [row.idempotency_key, row.message_id]),

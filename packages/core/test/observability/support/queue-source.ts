@@ -1,4 +1,5 @@
-import type { InboundMessage, MessageSource, ReceivedMessage } from '../../../src/index.js';
+import type { MessageSource, ReceivedMessage } from '../../../src/consumer/message-source.js';
+import type { InboundMessage } from '../../../src/message.js';
 
 /**
  * A broker held in memory: the smallest real {@link MessageSource}, so the consumer runtime runs

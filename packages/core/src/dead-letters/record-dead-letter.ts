@@ -3,7 +3,7 @@ import type { IdemError } from '../errors.js';
 import type { InboundMessage } from '../message.js';
 import { toStorableKey } from '../storable-key.js';
 import { isStorableText, toStorableText } from '../storable-text.js';
-import type { IdemTables } from './idem-tables.js';
+import type { IdemTables } from '../store/idem-tables.js';
 
 const MAX_INT4 = 2 ** 31 - 1;
 

@@ -1,14 +1,16 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { IdemError } from '../errors.js';
+import { toOperationError } from '../operations/operation-error.js';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
+import type { DeadLetter, DeadLetterSummary } from './dead-letter.js';
+import { assertDeadLetterId } from './dead-letter-ids.js';
+import { idemTablesIn } from './idem-tables-in.js';
 import {
-  type DeadLetter,
-  type DeadLetterRow,
-  type DeadLetterSummary,
+  selectDeadLetterSummaries,
+  selectDeadLetters,
+  toDeadLetter,
   toDeadLetterSummary,
-} from './dead-letter-record.js';
-import { idemTable } from './idem-table.js';
-import { toOperationError } from './operation-error.js';
+} from './select-dead-letters.js';
 
 /** Options of {@link listDeadLetters}. */
 export interface ListDeadLettersOptions {
@@ -30,10 +32,6 @@ export interface GetDeadLetterOptions {
   readonly schema?: string;
 }
 
-const SUMMARY_COLUMNS = sql`id, consumer_group, idempotency_key, message_id, topic, tag, keys, properties,
-  message_group, transport, born_at, delivery_attempt, handler, reason, error_message, occurrences,
-  first_dead_lettered_at, last_dead_lettered_at, resolved_at, resolution, octet_length(body) as body_bytes`;
-
 /**
  * Lists dead letters, newest first, without their bodies (see {@link getDeadLetter}); only open
  * ones unless `includeResolved`.
@@ -47,18 +45,15 @@ export async function listDeadLetters<DB>(
   if (!Number.isInteger(limit) || limit < 1) {
     throw new IdemError('INVALID_CONFIGURATION', `limit must be an integer >= 1, got ${limit}`);
   }
-  const filters = [
-    options.includeResolved === true ? undefined : sql`resolved_at is null`,
-    options.consumerGroup === undefined ? undefined : sql`consumer_group = ${options.consumerGroup}`,
-    options.topic === undefined ? undefined : sql`topic = ${options.topic}`,
-    options.reason === undefined ? undefined : sql`reason = ${options.reason}`,
-  ].filter((filter) => filter !== undefined);
-  const where = filters.length === 0 ? sql`` : sql`where ${sql.join(filters, sql` and `)}`;
   try {
-    const result = await sql<DeadLetterRow>`
-      select ${SUMMARY_COLUMNS} from ${idemTable(schema, 'dead_letters')}
-      ${where} order by id desc limit ${limit}`.execute(db);
-    return result.rows.map(toDeadLetterSummary);
+    let query = selectDeadLetterSummaries(idemTablesIn(db, schema)).orderBy('id', 'desc').limit(limit);
+    if (options.includeResolved !== true) query = query.where('resolved_at', 'is', null);
+    if (options.consumerGroup !== undefined)
+      query = query.where('consumer_group', '=', options.consumerGroup);
+    if (options.topic !== undefined) query = query.where('topic', '=', options.topic);
+    if (options.reason !== undefined) query = query.where('reason', '=', options.reason);
+    const rows = await query.execute();
+    return rows.map(toDeadLetterSummary);
   } catch (error) {
     throw toOperationError(error, schema, `read ${schema}.dead_letters`);
   }
@@ -83,29 +78,13 @@ export async function getDeadLetters<DB>(
   for (const id of ids) assertDeadLetterId(id);
   if (ids.length === 0) return [];
   try {
-    const result = await sql<DeadLetterRow & { body: Buffer; original_headers: string | null }>`
-      select ${SUMMARY_COLUMNS}, body, original_headers from ${idemTable(schema, 'dead_letters')}
-      where id = any(${[...ids]}::bigint[]) order by id`.execute(db);
-    return result.rows.map((row) => ({
-      ...toDeadLetterSummary(row),
-      body: row.body,
-      ...(row.original_headers === null ? {} : { originalHeaders: row.original_headers }),
-    }));
+    const rows = await selectDeadLetters(idemTablesIn(db, schema))
+      // One array parameter however many ids: `= any($1)`, not a list of placeholders.
+      .where((eb) => eb('id', '=', eb.fn.any(eb.val([...ids]))))
+      .orderBy('id')
+      .execute();
+    return rows.map(toDeadLetter);
   } catch (error) {
     throw toOperationError(error, schema, `read ${schema}.dead_letters`);
-  }
-}
-
-/**
- * Rejects an id that is not a dead letter's row id (a positive integer).
- *
- * @throws IdemError `INVALID_CONFIGURATION`.
- */
-export function assertDeadLetterId(id: string): void {
-  if (!/^[1-9]\d{0,18}$/.test(id)) {
-    throw new IdemError(
-      'INVALID_CONFIGURATION',
-      `dead letter id ${JSON.stringify(id)} is not a row id (a positive integer)`,
-    );
   }
 }

@@ -1,4 +1,4 @@
-import type { DeadLetter, DeadLetterSummary } from './dead-letter-record.js';
+import type { DeadLetter, DeadLetterSummary } from './dead-letter.js';
 
 /** A body readable in a terminal or JSON: UTF-8 text when it is text, else base64. */
 export interface PrintableBody {

@@ -1,9 +1,8 @@
-import { type Kysely, sql } from 'kysely';
-import { IdemError } from '../errors.js';
+import type { Kysely } from 'kysely';
+import { toOperationError } from '../operations/operation-error.js';
 import { DEFAULT_SCHEMA } from '../schema-name.js';
-import { idemTable } from './idem-table.js';
-import { toOperationError } from './operation-error.js';
-import { assertDeadLetterId } from './read-dead-letters.js';
+import { selectedIds } from './dead-letter-ids.js';
+import { idemTablesIn } from './idem-tables-in.js';
 import { resolveDeadLetters } from './resolve-dead-letters.js';
 
 /** Options of {@link purgeDeadLetters}: give `ids`, or `all: true`. */
@@ -37,25 +36,31 @@ export async function purgeDeadLetters<DB>(
 ): Promise<PurgeReport> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const ids = selectedIds(options);
-  const conn = db as unknown as Kysely<unknown>;
   try {
+    const idem = idemTablesIn(db, schema);
     if (ids === 'all') {
-      const groupFilter =
-        options.consumerGroup === undefined ? sql`` : sql`and consumer_group = ${options.consumerGroup}`;
-      const result = await sql<{ id: string }>`
-        update ${idemTable(schema, 'dead_letters')} set resolved_at = now(), resolution = 'purged'
-        where resolved_at is null ${groupFilter} returning id`.execute(conn);
-      return { purgedIds: result.rows.map((row) => String(row.id)).sort(byNumber), notOpenIds: [] };
+      let purge = idem
+        .updateTable('dead_letters')
+        .set((eb) => ({ resolved_at: eb.fn<Date>('now'), resolution: 'purged' }))
+        .where('resolved_at', 'is', null);
+      if (options.consumerGroup !== undefined)
+        purge = purge.where('consumer_group', '=', options.consumerGroup);
+      const rows = await purge.returning('id').execute();
+      return { purgedIds: rows.map((row) => String(row.id)).sort(byNumber), notOpenIds: [] };
     }
+    const { consumerGroup } = options;
     const inGroup =
-      options.consumerGroup === undefined
+      consumerGroup === undefined
         ? ids
         : (
-            await sql<{ id: string }>`
-              select id from ${idemTable(schema, 'dead_letters')}
-              where id = any(${ids}::bigint[]) and consumer_group = ${options.consumerGroup}`.execute(conn)
-          ).rows.map((row) => String(row.id));
-    const purged = new Set(await resolveDeadLetters(conn, schema, inGroup, 'purged'));
+            await idem
+              .selectFrom('dead_letters')
+              .select('id')
+              .where((eb) => eb('id', '=', eb.fn.any(eb.val(ids))))
+              .where('consumer_group', '=', consumerGroup)
+              .execute()
+          ).map((row) => String(row.id));
+    const purged = new Set(await resolveDeadLetters(db, schema, inGroup, 'purged'));
     return {
       purgedIds: ids.filter((id) => purged.has(id)),
       notOpenIds: ids.filter((id) => !purged.has(id)),
@@ -63,21 +68,6 @@ export async function purgeDeadLetters<DB>(
   } catch (error) {
     throw toOperationError(error, schema, `mark dead letters purged in ${schema}.dead_letters`);
   }
-}
-
-/** `all`, or the distinct valid ids; one of the two must be given. */
-export function selectedIds(options: {
-  readonly ids?: readonly string[];
-  readonly all?: boolean;
-}): string[] | 'all' {
-  const hasIds = options.ids !== undefined && options.ids.length > 0;
-  if (hasIds === (options.all === true)) {
-    throw new IdemError('INVALID_CONFIGURATION', 'give dead letter ids, or all: true (not both)');
-  }
-  if (options.all === true) return 'all';
-  const ids = [...new Set(options.ids)];
-  for (const id of ids) assertDeadLetterId(id);
-  return ids;
 }
 
 function byNumber(a: string, b: string): number {

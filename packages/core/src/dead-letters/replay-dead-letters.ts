@@ -1,13 +1,15 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Processor } from '../create-processor.js';
 import type { DispatchOutcome } from '../dispatch-result.js';
 import type { IdemError } from '../errors.js';
-import { type DeadLetter, deadLetterToMessage } from './dead-letter-record.js';
-import { idemTable } from './idem-table.js';
-import { toOperationError } from './operation-error.js';
-import { selectedIds } from './purge-dead-letters.js';
+import { toOperationError } from '../operations/operation-error.js';
+import type { DeadLetter } from './dead-letter.js';
+import { selectedIds } from './dead-letter-ids.js';
+import { deadLetterToMessage } from './dead-letter-to-message.js';
+import { idemTablesIn } from './idem-tables-in.js';
 import { getDeadLetters } from './read-dead-letters.js';
 import { resolveDeadLetters } from './resolve-dead-letters.js';
+import { selectDeadLetters, toDeadLetter } from './select-dead-letters.js';
 
 /** Options of {@link replayDeadLetters}: give `ids`, or `all: true`. */
 export interface ReplayDeadLettersOptions {
@@ -69,7 +71,6 @@ export async function replayDeadLetters<DB>(
   db: Kysely<DB>,
   options: ReplayDeadLettersOptions,
 ): Promise<ReplayReport> {
-  const conn = db as unknown as Kysely<unknown>;
   const schema = processor.schema;
   const selection = selectedIds(options);
   const items: ReplayItem[] = [];
@@ -82,7 +83,7 @@ export async function replayDeadLetters<DB>(
     let afterId = '0';
     while (items.length < limit && !stopped()) {
       const page = await openPage(
-        conn,
+        db,
         schema,
         processor.consumerGroup,
         afterId,
@@ -91,19 +92,19 @@ export async function replayDeadLetters<DB>(
       if (page.length === 0) break;
       for (const deadLetter of page) {
         if (stopped()) break;
-        items.push(await replayOne(processor, conn, deadLetter));
+        items.push(await replayOne(processor, db, deadLetter));
       }
       afterId = page.at(-1)?.id ?? afterId;
     }
   } else {
-    const found = new Map((await getDeadLetters(conn, selection, schema)).map((row) => [row.id, row]));
+    const found = new Map((await getDeadLetters(db, selection, schema)).map((row) => [row.id, row]));
     for (const id of selection) {
       if (stopped()) break;
       const deadLetter = found.get(id);
       items.push(
         deadLetter === undefined
           ? { id, outcome: 'skipped', detail: 'no dead letter has this id' }
-          : await replayOne(processor, conn, deadLetter),
+          : await replayOne(processor, db, deadLetter),
       );
     }
   }
@@ -115,9 +116,9 @@ export async function replayDeadLetters<DB>(
   };
 }
 
-async function replayOne(
+async function replayOne<DB>(
   processor: Processor,
-  db: Kysely<unknown>,
+  db: Kysely<DB>,
   deadLetter: DeadLetter,
 ): Promise<ReplayItem> {
   const { id } = deadLetter;
@@ -170,37 +171,39 @@ async function replayOne(
   }
 }
 
-async function openPage(
-  db: Kysely<unknown>,
+async function openPage<DB>(
+  db: Kysely<DB>,
   schema: string,
   consumerGroup: string,
   afterId: string,
   size: number,
 ): Promise<DeadLetter[]> {
   try {
-    const result = await sql<{ id: string }>`
-      select id from ${idemTable(schema, 'dead_letters')}
-      where resolved_at is null and consumer_group = ${consumerGroup} and id > ${afterId}::bigint
-      order by id limit ${size}`.execute(db);
-    return await getDeadLetters(
-      db,
-      result.rows.map((row) => String(row.id)),
-      schema,
-    );
+    const rows = await selectDeadLetters(idemTablesIn(db, schema))
+      .where('resolved_at', 'is', null)
+      .where('consumer_group', '=', consumerGroup)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(size)
+      .execute();
+    return rows.map(toDeadLetter);
   } catch (error) {
     throw toOperationError(error, schema, `read ${schema}.dead_letters`);
   }
 }
 
-async function openDeadLetterId(
-  db: Kysely<unknown>,
+async function openDeadLetterId<DB>(
+  db: Kysely<DB>,
   schema: string,
   consumerGroup: string,
   key: string,
 ): Promise<string | undefined> {
-  const result = await sql<{ id: string }>`
-    select id from ${idemTable(schema, 'dead_letters')}
-    where consumer_group = ${consumerGroup} and idempotency_key = ${key} and resolved_at is null`.execute(db);
-  const id = result.rows[0]?.id;
-  return id === undefined ? undefined : String(id);
+  const row = await idemTablesIn(db, schema)
+    .selectFrom('dead_letters')
+    .select('id')
+    .where('consumer_group', '=', consumerGroup)
+    .where('idempotency_key', '=', key)
+    .where('resolved_at', 'is', null)
+    .executeTakeFirst();
+  return row === undefined ? undefined : String(row.id);
 }
