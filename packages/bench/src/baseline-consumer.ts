@@ -1,5 +1,5 @@
 import { silentLogger } from '@idem/core';
-import type { ReceivedMessage } from '@idem/core/adapter';
+import { type ReceivedMessage, waitOrAbort } from '@idem/core/adapter';
 import { RocketMQTcpSource } from '@idem/rocketmq-tcp';
 import type pg from 'pg';
 import type { MessageView } from 'rocketmq-client-nodejs';
@@ -12,12 +12,15 @@ export interface BaselineConsumerOptions {
   readonly endpoints: string;
   readonly topic: string;
   readonly group: string;
-  readonly pool: pg.Pool;
+  /** Where the effects go; `undefined`: no database at all, receive and ack only (the broker floor). */
+  readonly pool: pg.Pool | undefined;
   readonly mode: BenchMode;
   readonly concurrency: number;
   readonly batchSize: number;
   /** Receives each message's insert time (the batch transaction's time in batch mode). */
   readonly onDispatched: (ms: number) => void;
+  /** Called with the number of messages each ack confirmed. */
+  readonly onAcked: (count: number) => void;
 }
 
 /** A running baseline consumer. */
@@ -51,19 +54,30 @@ export async function startBaselineConsumer(options: BaselineConsumerOptions): P
   let slotsUsed = 0;
   let wake: (() => void) | undefined;
 
+  const { pool } = options;
+  const ack = async (items: readonly ReceivedMessage<MessageView>[]): Promise<void> => {
+    await source.ack(items.map((item) => item.receipt));
+    options.onAcked(items.length);
+  };
   const insert = async (client: pg.Pool | pg.PoolClient, item: ReceivedMessage<MessageView>) => {
     const order = JSON.parse(item.message.body.toString('utf8')) as BenchOrder;
     await client.query(INSERT_EFFECT, [order.id, order.orderId, order.amountCents]);
   };
   const handleOne = async (item: ReceivedMessage<MessageView>): Promise<void> => {
     const startedAt = performance.now();
-    await insert(options.pool, item);
+    if (pool !== undefined) await insert(pool, item);
     options.onDispatched(performance.now() - startedAt);
-    await source.ack([item.receipt]);
+    await ack([item]);
   };
   const handleBatch = async (items: ReceivedMessage<MessageView>[]): Promise<void> => {
     const startedAt = performance.now();
-    const client = await options.pool.connect();
+    if (pool !== undefined) await insertAll(pool, items);
+    const ms = performance.now() - startedAt;
+    for (const _ of items) options.onDispatched(ms);
+    await ack(items);
+  };
+  const insertAll = async (pool: pg.Pool, items: ReceivedMessage<MessageView>[]): Promise<void> => {
+    const client = await pool.connect();
     try {
       await client.query('begin');
       for (const item of items) await insert(client, item);
@@ -74,9 +88,6 @@ export async function startBaselineConsumer(options: BaselineConsumerOptions): P
     } finally {
       client.release();
     }
-    const ms = performance.now() - startedAt;
-    for (const _ of items) options.onDispatched(ms);
-    await source.ack(items.map((item) => item.receipt));
   };
   const track = (slots: number, work: Promise<void>): void => {
     const task = work
@@ -94,9 +105,9 @@ export async function startBaselineConsumer(options: BaselineConsumerOptions): P
   const loop = (async () => {
     while (!signal.aborted) {
       while (options.concurrency - slotsUsed < room && !signal.aborted) {
-        await new Promise<void>((resolve) => {
+        // waitOrAbort removes its abort listener: one left per wait would grow without bound.
+        await waitOrAbort(signal, (resolve) => {
           wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
         });
       }
       if (signal.aborted) break;

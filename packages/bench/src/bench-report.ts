@@ -12,10 +12,14 @@ export interface Comparison {
   readonly idemPerSecond: number;
   readonly baselinePerSecond: number;
   readonly pgPerSecond: number;
+  /** Receive and ack alone through the same client and broker, no database. */
+  readonly brokerPerSecond: number;
   /** Idem's throughput divided by the baseline's (1 = no cost). */
   readonly idemVsBaseline: number;
   /** Idem's throughput divided by pg alone's. */
   readonly idemVsPg: number;
+  /** The baseline's throughput divided by the broker floor's: how much of the broker's pace a plain consumer keeps. */
+  readonly baselineVsBroker: number;
   /** Idem's dispatch time minus the baseline's, per message. */
   readonly addedLatencyP50Ms: number;
   readonly addedLatencyP99Ms: number;
@@ -30,8 +34,10 @@ export interface BenchReport {
   readonly comparisons: readonly Comparison[];
   /** The outbox rows against Idem's rows without the send. */
   readonly outbox: readonly OutboxComparison[];
-  readonly rss: RssReport;
-  readonly retention: RetentionReport;
+  /** Only in runs on the peer. */
+  readonly rss: RssReport | undefined;
+  /** Only in runs on the peer. */
+  readonly retention: RetentionReport | undefined;
 }
 
 /** Pairs each Idem row with the baseline and pg rows of the same mode and parallelism. */
@@ -39,7 +45,7 @@ export function compare(rows: readonly ThroughputRow[]): Comparison[] {
   return rows
     .filter((row) => row.subject === 'idem')
     .map((idem) => {
-      const find = (subject: 'baseline' | 'pg'): ThroughputRow => {
+      const find = (subject: 'baseline' | 'pg' | 'broker'): ThroughputRow => {
         const found = rows.find(
           (row) => row.subject === subject && row.mode === idem.mode && row.parallelism === idem.parallelism,
         );
@@ -48,14 +54,17 @@ export function compare(rows: readonly ThroughputRow[]): Comparison[] {
       };
       const baseline = find('baseline');
       const pg = find('pg');
+      const broker = find('broker');
       return {
         mode: idem.mode,
         parallelism: idem.parallelism,
         idemPerSecond: idem.messagesPerSecond,
         baselinePerSecond: baseline.messagesPerSecond,
         pgPerSecond: pg.messagesPerSecond,
+        brokerPerSecond: broker.messagesPerSecond,
         idemVsBaseline: idem.messagesPerSecond / baseline.messagesPerSecond,
         idemVsPg: idem.messagesPerSecond / pg.messagesPerSecond,
+        baselineVsBroker: baseline.messagesPerSecond / broker.messagesPerSecond,
         addedLatencyP50Ms: idem.latency.p50Ms - baseline.latency.p50Ms,
         addedLatencyP99Ms: idem.latency.p99Ms - baseline.latency.p99Ms,
       };
@@ -76,8 +85,10 @@ export function formatReport(report: BenchReport): string {
     'row',
     'idem msg/s',
     'baseline',
+    'broker floor',
     'pg floor',
     'idem/baseline',
+    'baseline/broker',
     'idem/pg',
     'idem p50/p99 ms',
     'baseline p50/p99',
@@ -87,8 +98,10 @@ export function formatReport(report: BenchReport): string {
     rowLabel(c),
     n(c.idemPerSecond),
     n(c.baselinePerSecond),
+    n(c.brokerPerSecond),
     n(c.pgPerSecond),
     n(c.idemVsBaseline, 2),
+    n(c.baselineVsBroker, 2),
     n(c.idemVsPg, 2),
     latencyOf('idem', c),
     latencyOf('baseline', c),
@@ -104,16 +117,25 @@ export function formatReport(report: BenchReport): string {
       )
       .join('  ');
   const { rss, retention, machine } = report;
+  const through = report.config.broker === 'peer' ? 'the RocketMQ peer' : 'Apache RocketMQ (real broker)';
   return [
     `Idem bench, ${report.startedAt}: ${machine.cpus} CPUs (${machine.cpuModel}), ${n(machine.memoryGiB, 1)} GiB, Node ${machine.node}, ${machine.postgres} (${machine.database})`,
-    `${report.config.messages} messages per row after ${report.config.warmup} warm-up messages; msg/s through the RocketMQ peer (pg floor: no broker)`,
+    `${report.config.messages} messages per row after ${report.config.warmup} warm-up messages, each row the median of ${report.config.rounds} rounds; msg/s through ${through} in its own process (pg floor: no broker; broker floor: receive + ack, no database)`,
     '',
     line(header),
     ...body.map(line),
-    '',
-    formatOutboxReport(report.outbox),
-    '',
-    `RSS over ${rss.messages} messages through dispatchBatch (no broker, ${n(rss.messagesPerSecond)} msg/s): start ${n(rss.startMiB)} MiB, middle ${n(rss.middleMiB)} MiB, end ${n(rss.endMiB)} MiB, max ${n(rss.maxMiB)} MiB (second half ${rss.growthSecondHalfMiB >= 0 ? '+' : ''}${n(rss.growthSecondHalfMiB, 1)} MiB)`,
-    `Retention: ${retention.expiredRows} expired keys (generated in ${n(retention.generateSeconds, 1)} s); idem single c=16 ${n(retention.withoutCleanup.messagesPerSecond)} msg/s without cleanup, ${n(retention.withCleanup.messagesPerSecond)} msg/s while cleanup deleted ${retention.deletedDuringRow} keys at ${n(retention.deletedPerSecond)} keys/s (ratio ${n(retention.ratio, 2)})`,
+    ...(report.outbox.length === 0 ? [] : ['', formatOutboxReport(report.outbox)]),
+    ...(rss === undefined ? [] : ['', formatRss(rss)]),
+    ...(retention === undefined ? [] : [formatRetention(retention)]),
   ].join('\n');
+}
+
+function formatRss(rss: RssReport): string {
+  const n = (value: number, digits = 0): string => value.toFixed(digits);
+  return `RSS over ${rss.messages} messages through dispatchBatch (no broker, ${n(rss.messagesPerSecond)} msg/s): start ${n(rss.startMiB)} MiB, middle ${n(rss.middleMiB)} MiB, end ${n(rss.endMiB)} MiB, max ${n(rss.maxMiB)} MiB (second half ${rss.growthSecondHalfMiB >= 0 ? '+' : ''}${n(rss.growthSecondHalfMiB, 1)} MiB)`;
+}
+
+function formatRetention(retention: RetentionReport): string {
+  const n = (value: number, digits = 0): string => value.toFixed(digits);
+  return `Retention: ${retention.expiredRows} expired keys (generated in ${n(retention.generateSeconds, 1)} s); idem single c=16 ${n(retention.withoutCleanup.messagesPerSecond)} msg/s without cleanup, ${n(retention.withCleanup.messagesPerSecond)} msg/s while cleanup deleted ${retention.deletedDuringRow} keys at ${n(retention.deletedPerSecond)} keys/s (ratio ${n(retention.ratio, 2)})`;
 }

@@ -2,9 +2,10 @@ import type { LatencySummary } from './latency.js';
 
 /**
  * Who wrote the effect: Idem, Idem whose handler also sends a message through the outbox, the
- * consumer without Idem, or pg alone with no broker.
+ * consumer without Idem, or pg alone with no broker; `broker` writes nothing (receive and ack
+ * through the same client, no database: the broker floor).
  */
-export type BenchSubject = 'idem' | 'outbox' | 'baseline' | 'pg';
+export type BenchSubject = 'idem' | 'outbox' | 'baseline' | 'pg' | 'broker';
 
 /** One transaction per message, or one per received batch. */
 export type BenchMode = 'single' | 'batch';
@@ -20,6 +21,8 @@ export interface ThroughputRow {
   readonly messagesPerSecond: number;
   /** Per-message dispatch time: claim to commit for Idem, the insert (or batch transaction) otherwise. */
   readonly latency: LatencySummary;
+  /** msg/s of every round when the row is the median of several (see `medianRow`), in run order. */
+  readonly rounds?: readonly number[];
 }
 
 /** What a row measurement needs to know about its place in the run. */
@@ -31,7 +34,7 @@ export interface RowPlan {
 }
 
 /** In batch mode two batches are in flight, so receiving the next overlaps committing the last. */
-export function concurrencyOf(plan: RowPlan): number {
+export function concurrencyOf(plan: Pick<RowPlan, 'mode' | 'parallelism'>): number {
   return plan.mode === 'batch' ? plan.parallelism * 2 : plan.parallelism;
 }
 
@@ -43,4 +46,15 @@ export function rowLabel(row: { readonly mode: BenchMode; readonly parallelism: 
 /** Throughput of `messages` over `ms` milliseconds. */
 export function rate(messages: number, ms: number): number {
   return ms <= 0 ? 0 : (messages * 1000) / ms;
+}
+
+/**
+ * The round with the median throughput (the upper middle for an even count), carrying every
+ * round's figure: one slow phase of a shared machine then moves a row by a rank, not by its size.
+ */
+export function medianRow<Row extends ThroughputRow>(rounds: readonly Row[]): Row {
+  const sorted = [...rounds].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  if (median === undefined) throw new Error('medianRow: no rounds');
+  return { ...median, rounds: rounds.map((row) => row.messagesPerSecond) };
 }

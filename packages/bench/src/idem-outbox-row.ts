@@ -1,13 +1,13 @@
 import type { MessageProducer } from '@idem/core';
 import { createTcpConsumer, createTcpProducer } from '@idem/rocketmq-tcp';
-import type { RocketMQPeer } from '@idem/testing';
 import { type Kysely, sql } from 'kysely';
+import type { BenchBroker } from './bench-broker.js';
 import { type BenchDatabase, countEffects, resetTables } from './bench-database.js';
 import { concurrencyOf, type RowPlan, rate, type ThroughputRow } from './bench-row.js';
 import { LatencyRecorder, type LatencySummary, summarise } from './latency.js';
 import { type OutboxBacklog, OutboxBacklogSampler } from './outbox-backlog.js';
 import { createOutboxHandlers } from './outbox-handlers.js';
-import { publishOrders } from './publish-orders.js';
+import { untilConsumed, waitUntil } from './until-consumed.js';
 
 /** An outbox row: Idem's row with a handler that also sends one message through `ctx.send`. */
 export interface OutboxThroughputRow extends ThroughputRow {
@@ -25,7 +25,7 @@ export interface OutboxThroughputRow extends ThroughputRow {
  */
 export async function measureIdemOutbox(
   db: Kysely<BenchDatabase>,
-  peer: RocketMQPeer,
+  peer: BenchBroker,
   id: string,
   plan: RowPlan,
 ): Promise<OutboxThroughputRow> {
@@ -60,17 +60,19 @@ export async function measureIdemOutbox(
     },
   });
   await consumer.start();
+  // Rounds of a row reuse the topics: count only what this round sent.
+  const sentBefore = await peer.count(outTopic);
   try {
-    publishOrders(peer, topic, `${id}-warmup`, plan.warmup);
-    await peer.idle(group, { timeoutMs: 120_000 });
+    await peer.publishOrders(topic, `${id}-warmup`, plan.warmup);
+    await untilConsumed(peer, group, () => countEffects(db), plan.warmup, 120_000);
     await waitUntil(() => confirmed >= plan.warmup, 120_000, `${id}: warm-up sends`);
     await resetTables(db);
     confirmed = 0;
     measuring = true;
     const sampler = new OutboxBacklogSampler(db as unknown as Kysely<unknown>, 200);
     const startedAt = performance.now();
-    publishOrders(peer, topic, id, plan.messages);
-    await peer.idle(group, { timeoutMs: 600_000 });
+    await peer.publishOrders(topic, id, plan.messages);
+    await untilConsumed(peer, group, () => countEffects(db), plan.messages, 600_000);
     const elapsedMs = performance.now() - startedAt;
     measuring = false;
     const pendingAtEnd = await pendingRows(db);
@@ -80,7 +82,7 @@ export async function measureIdemOutbox(
     const effects = await countEffects(db);
     if (effects !== plan.messages)
       throw new Error(`outbox ${id}: ${effects} effects for ${plan.messages} messages`);
-    const sent = peer.messages(outTopic).length - plan.warmup;
+    const sent = (await peer.count(outTopic)) - sentBefore - plan.warmup;
     if (sent < plan.messages) throw new Error(`outbox ${id}: ${sent} messages sent for ${plan.messages}`);
     return {
       subject: 'outbox',
@@ -122,12 +124,4 @@ function confirmations(
 async function pendingRows(db: Kysely<BenchDatabase>): Promise<number> {
   const result = await sql<{ n: string }>`select count(*) as n from idem.outbox`.execute(db);
   return Number(result.rows[0]?.n ?? 0);
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`${what}: not done within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,11 +1,10 @@
-import { createTcpConsumer } from '@idem/rocketmq-tcp';
-import type { RocketMQPeer } from '@idem/testing';
 import type { Kysely } from 'kysely';
+import type { BenchBroker } from './bench-broker.js';
 import { type BenchDatabase, countEffects, resetTables } from './bench-database.js';
-import { concurrencyOf, type RowPlan, rate, type ThroughputRow } from './bench-row.js';
-import { createEffectHandlers } from './effect-handlers.js';
+import { type RowPlan, rate, type ThroughputRow } from './bench-row.js';
+import { createIdemBenchConsumer } from './idem-bench-consumer.js';
 import { LatencyRecorder, summarise } from './latency.js';
-import { publishOrders } from './publish-orders.js';
+import { untilConsumed } from './until-consumed.js';
 
 /** Options of {@link measureIdemTcp}. */
 export interface IdemTcpRowOptions {
@@ -16,12 +15,13 @@ export interface IdemTcpRowOptions {
 }
 
 /**
- * Idem through the real TCP client and the peer: warms up, empties the tables, then times from
- * publishing `messages` orders until the peer has every ack, and checks every effect was written.
+ * Idem through the real TCP client and the broker process: warms up, empties the tables, then
+ * times from publishing `messages` orders until the peer has every ack (on the real broker:
+ * until every effect is committed), and checks every effect was written.
  */
 export async function measureIdemTcp(
   db: Kysely<BenchDatabase>,
-  peer: RocketMQPeer,
+  broker: BenchBroker,
   id: string,
   plan: RowPlan,
   options: IdemTcpRowOptions = {},
@@ -30,34 +30,34 @@ export async function measureIdemTcp(
   const group = `bench-${id}`;
   const latencies = new LatencyRecorder();
   let measuring = false;
-  const consumer = createTcpConsumer({
-    endpoints: peer.endpoints,
-    consumerGroup: group,
+  await broker.prepare(topic, group);
+  const consumer = createIdemBenchConsumer(
     db,
-    handlers: [createEffectHandlers(topic)],
-    mode: plan.mode,
-    concurrency: concurrencyOf(plan),
-    batchSize: plan.mode === 'batch' ? plan.parallelism : Math.min(plan.parallelism, 16),
-    onEvent: (event) => {
+    { endpoint: broker.endpoints, topic, group },
+    plan,
+    (event) => {
       if (measuring && event.type === 'settled') latencies.record(event.result.durationMs);
     },
-  });
+  );
   await consumer.start();
+  const effects = (): Promise<number> => countEffects(db);
   try {
-    publishOrders(peer, topic, `${id}-warmup`, plan.warmup);
-    await peer.idle(group, { timeoutMs: 120_000 });
+    // Empty first: on the real broker the warm-up is over when its effects are all there.
+    await resetTables(db, options.keepProcessedKeys);
+    await broker.publishOrders(topic, `${id}-warmup`, plan.warmup);
+    await untilConsumed(broker, group, effects, plan.warmup, 120_000);
     await resetTables(db, options.keepProcessedKeys);
     measuring = true;
     const stopSideWork = options.whileMeasuring?.();
     const startedAt = performance.now();
-    publishOrders(peer, topic, id, plan.messages);
-    await peer.idle(group, { timeoutMs: 600_000 });
+    await broker.publishOrders(topic, id, plan.messages);
+    await untilConsumed(broker, group, effects, plan.messages, 600_000);
     const elapsedMs = performance.now() - startedAt;
     measuring = false;
     await stopSideWork?.();
-    const effects = await countEffects(db);
-    if (effects !== plan.messages)
-      throw new Error(`idem ${id}: ${effects} effects for ${plan.messages} messages`);
+    const written = await effects();
+    if (written !== plan.messages)
+      throw new Error(`idem ${id}: ${written} effects for ${plan.messages} messages`);
     return {
       subject: 'idem',
       mode: plan.mode,

@@ -1,6 +1,6 @@
 import { cleanupProcessedMessages } from '@idem/core';
-import type { RocketMQPeer } from '@idem/testing';
 import { type Kysely, sql } from 'kysely';
+import type { BenchBroker } from './bench-broker.js';
 import type { BenchDatabase } from './bench-database.js';
 import type { ThroughputRow } from './bench-row.js';
 import { measureIdemTcp } from './idem-tcp-row.js';
@@ -29,7 +29,7 @@ const DAY_MS = 86_400_000;
  */
 export async function measureRetention(
   db: Kysely<BenchDatabase>,
-  peer: RocketMQPeer,
+  peer: BenchBroker,
   rows: number,
   messages: number,
   warmup: number,

@@ -3,24 +3,27 @@
  * added latency, memory over a long run and the cost of retention, all measured in this one run
  * on this machine. Prints a table and writes the JSON (to packages/bench/results/ by default).
  *
- * `--quick` (or IDEM_BENCH_QUICK=1) for a short run; DATABASE_URL to use your own Postgres;
- * IDEM_BENCH_MESSAGES, IDEM_BENCH_WARMUP, IDEM_BENCH_RSS_MESSAGES, IDEM_BENCH_RETENTION_ROWS,
- * IDEM_BENCH_OUTPUT to change the counts and the output file.
+ * The broker (the RocketMQ peer, or real RocketMQ with `--real-broker`) runs in a child process,
+ * so the consumers measured here have this process's event loop to themselves.
+ *
+ * `--quick` (or IDEM_BENCH_QUICK=1) for a short run; `--real-broker` for the throughput rows
+ * through Apache RocketMQ from the cached jars (see docs/benchmarks.md); DATABASE_URL to use your
+ * own Postgres; IDEM_BENCH_MESSAGES, IDEM_BENCH_WARMUP, IDEM_BENCH_ROUNDS, IDEM_BENCH_ONLY,
+ * IDEM_BENCH_RSS_MESSAGES, IDEM_BENCH_RETENTION_ROWS, IDEM_BENCH_OUTPUT to change the counts and
+ * the output file.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type EmbeddedPostgresServer, startEmbeddedPostgres, startRocketMQPeer } from '@idem/testing';
+import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@idem/testing';
 import pg from 'pg';
-import { measureBaselineTcp } from './baseline-tcp-row.js';
+import { type BenchBroker, startBenchBroker } from './bench-broker.js';
 import { readBenchConfig } from './bench-config.js';
 import { createBenchDatabase, prepareBenchDatabase } from './bench-database.js';
 import { type BenchReport, compare, formatReport } from './bench-report.js';
-import { type BenchMode, type RowPlan, rowLabel, type ThroughputRow } from './bench-row.js';
+import { type BenchMode, type BenchSubject, type RowPlan, rowLabel } from './bench-row.js';
 import { describeMachine } from './describe-machine.js';
-import { measureIdemOutbox } from './idem-outbox-row.js';
-import { measureIdemTcp } from './idem-tcp-row.js';
+import { measureEndToEndRows } from './end-to-end-rows.js';
 import { compareOutbox } from './outbox-report.js';
-import { measurePgFloor } from './pg-floor-row.js';
 import { measureRetention } from './retention-run.js';
 import { measureRss } from './rss-run.js';
 
@@ -35,43 +38,44 @@ const fromEnvironment = process.env.DATABASE_URL;
 const postgres: EmbeddedPostgresServer | undefined =
   fromEnvironment === undefined || fromEnvironment === '' ? await startEmbeddedPostgres() : undefined;
 const databaseUrl = postgres?.url ?? fromEnvironment ?? '';
-const peer = await startRocketMQPeer();
+let broker: BenchBroker | undefined;
 const db = createBenchDatabase(databaseUrl);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 40 });
 try {
+  say(`starting the ${config.broker} in its own process`);
+  broker = await startBenchBroker(config.broker);
   await prepareBenchDatabase(db);
   const machine = await describeMachine(db, postgres === undefined ? 'DATABASE_URL' : 'embedded');
-  say(`Postgres: ${machine.postgres} (${machine.database}); RocketMQ peer at ${peer.endpoints}`);
-  const plans: RowPlan[] = [
-    ...config.concurrencies.map((parallelism) => plan('single', parallelism)),
-    ...config.batchSizes.map((parallelism) => plan('batch', parallelism)),
-  ];
-  const rows: ThroughputRow[] = [];
-  const note = (row: ThroughputRow): void => {
-    rows.push(row);
-    say(
-      `${row.subject.padEnd(8)} ${rowLabel(row).padEnd(11)} ${row.messagesPerSecond.toFixed(0).padStart(6)} msg/s`,
-    );
-  };
-  // The subjects of one mode and parallelism run back to back, so a slow phase of a shared
-  // machine touches all of them rather than one; the outbox row right after Idem's, its pair.
-  for (const rowPlan of plans) {
-    const id = `${rowPlan.mode}-${rowPlan.parallelism}`;
-    note(await measurePgFloor(db, pool, `pg-${id}`, rowPlan));
-    note(await measureBaselineTcp(db, pool, peer, `baseline-${id}`, rowPlan));
-    note(await measureIdemTcp(db, peer, `idem-${id}`, rowPlan));
-    note(await measureIdemOutbox(db, peer, `outbox-${id}`, rowPlan));
-  }
-  say(`RSS run: ${config.rssMessages} messages through dispatchBatch`);
-  const rss = await measureRss(db, config.rssMessages);
-  say(`retention: generating ${config.retentionRows} expired keys`);
-  const retention = await measureRetention(
-    db,
-    peer,
-    config.retentionRows,
-    config.messages * 2,
-    config.warmup,
+  say(`Postgres: ${machine.postgres} (${machine.database}); ${config.broker} at ${broker.endpoints}`);
+  const onPeer = config.broker === 'peer';
+  const subjects: BenchSubject[] = onPeer
+    ? ['pg', 'broker', 'baseline', 'idem', 'outbox']
+    : ['pg', 'broker', 'baseline', 'idem'];
+  const rows = await measureEndToEndRows(
+    {
+      db,
+      pool,
+      broker,
+      rounds: config.rounds,
+      subjects,
+      onRound: (row, round) =>
+        say(
+          `${row.subject.padEnd(8)} ${rowLabel(row).padEnd(11)} round ${round}: ${row.messagesPerSecond.toFixed(0).padStart(6)} msg/s`,
+        ),
+    },
+    [
+      ...config.concurrencies.map((parallelism) => plan('single', parallelism)),
+      ...config.batchSizes.map((parallelism) => plan('batch', parallelism)),
+    ],
   );
+  let rss: BenchReport['rss'];
+  let retention: BenchReport['retention'];
+  if (onPeer && config.only === undefined) {
+    say(`RSS run: ${config.rssMessages} messages through dispatchBatch`);
+    rss = await measureRss(db, config.rssMessages);
+    say(`retention: generating ${config.retentionRows} expired keys`);
+    retention = await measureRetention(db, broker, config.retentionRows, config.messages * 2, config.warmup);
+  }
   const { outputPath, ...reported } = config;
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
@@ -79,7 +83,7 @@ try {
     config: reported,
     rows,
     comparisons: compare(rows),
-    outbox: compareOutbox(rows),
+    outbox: onPeer ? compareOutbox(rows) : [],
     rss,
     retention,
   };
@@ -94,7 +98,7 @@ try {
 } finally {
   await pool.end();
   await db.destroy();
-  await peer.stop();
+  await broker?.stop();
   await postgres?.stop();
 }
 

@@ -15,6 +15,7 @@
  * @module @idem/core/adapter
  */
 
+export { AckBatcher } from './consumer/ack-batcher.js';
 export { type CreateConsumerOptions, createConsumer } from './consumer/create-consumer.js';
 export type { MessageSource, ReceivedMessage } from './consumer/message-source.js';
 export { raceAbort, waitOrAbort } from './consumer/race-abort.js';

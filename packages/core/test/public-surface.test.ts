@@ -60,6 +60,7 @@ describe('the public surface of @idem/core', () => {
 
   it('exports what a transport adapter is built from under @idem/core/adapter', () => {
     expect(Object.keys(adapter).sort()).toEqual([
+      'AckBatcher',
       'createConsumer',
       'createRetryingProducer',
       'raceAbort',

@@ -1,6 +1,5 @@
 import { IdemError, type Logger } from '@idem/core';
-import { type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core/adapter';
-import { AckBatcher } from './ack-batcher.js';
+import { AckBatcher, type MessageSource, type ReceivedMessage, raceAbort } from '@idem/core/adapter';
 import { classifySdkError, redactor, type SdkFailure } from './classify-sdk-error.js';
 import { MqHttpClient, type SdkConsumer, type SdkMessage } from './mq-http-client.js';
 import { bodyMatchesDigest, toInboundMessage } from './to-inbound-message.js';
@@ -43,7 +42,7 @@ export interface RocketMQHttpSourceSettings {
 interface TopicConsumer {
   readonly topic: string;
   readonly sdk: SdkConsumer;
-  readonly acks: AckBatcher;
+  readonly acks: AckBatcher<string>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { IdemError, type Logger } from '@idem/core';
-import { type MessageSource, type ReceivedMessage, raceTimeout } from '@idem/core/adapter';
-import { ClientException, FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { AckBatcher, type MessageSource, type ReceivedMessage, raceTimeout } from '@idem/core/adapter';
+import { FilterExpression, type MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { ackInOneRequest } from './ack-in-one-request.js';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
 import { installGrpcChannelOptions } from './install-grpc-channel-options.js';
@@ -8,8 +9,11 @@ import { receiveUntilAborted } from './receive-until-aborted.js';
 import { startupFailureReason } from './startup-failure-reason.js';
 import { toInboundMessage } from './to-inbound-message.js';
 
-// RocketMQ status code of a receipt handle that is no longer valid (already redelivered).
-const INVALID_RECEIPT_HANDLE = 40013;
+// Ack requests in flight per topic; acks that come in meanwhile share the next request.
+const ACK_REQUESTS_IN_FLIGHT = 4;
+// Entries per AckMessageRequest. The protocol sets no limit; this keeps a request far below
+// gRPC's 4 MiB default message size (a receipt handle is about 150 bytes).
+const MAX_ACKS_PER_REQUEST = 256;
 
 /** What the TCP source needs to connect, resolved from the consumer options. */
 export interface RocketMQTcpSourceSettings {
@@ -36,6 +40,8 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
   readonly description: string;
   readonly leaseMs: number;
   #consumer: SimpleConsumer | undefined;
+  // One per topic and broker endpoint: what one AckMessageRequest can address.
+  readonly #ackBatchers = new Map<string, AckBatcher<MessageView>>();
 
   constructor(private readonly settings: RocketMQTcpSourceSettings) {
     this.description = `rocketmq-tcp ${settings.endpoints}`;
@@ -112,14 +118,37 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
       .map((view) => ({ message: toInboundMessage(view), receipt: view }));
   }
 
+  /**
+   * Acks with one AckMessageRequest per topic for all of `receipts` (see `ackInOneRequest`), acks
+   * of concurrent calls sharing requests (see `AckBatcher`). Handles no longer valid count as
+   * done; any other refusal or a transport error rejects, and the runtime tries again.
+   */
   async ack(receipts: readonly MessageView[]): Promise<void> {
     const consumer = this.#requireConsumer();
-    const results = await Promise.allSettled(receipts.map((view) => consumer.ack(view)));
-    const failure = results.find(
-      (result): result is PromiseRejectedResult =>
-        result.status === 'rejected' && !isInvalidReceipt(result.reason),
+    const byDestination = new Map<string, MessageView[]>();
+    for (const view of receipts) {
+      const key = `${view.topic}\n${view.endpoints.facade}`;
+      byDestination.set(key, [...(byDestination.get(key) ?? []), view]);
+    }
+    const results = await Promise.allSettled(
+      [...byDestination].map(([key, views]) => this.#ackBatcher(consumer, key).ack(views)),
     );
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
+  }
+
+  #ackBatcher(consumer: SimpleConsumer, key: string): AckBatcher<MessageView> {
+    let batcher = this.#ackBatchers.get(key);
+    if (batcher === undefined) {
+      const { consumerGroup, requestTimeoutMs } = this.settings;
+      batcher = new AckBatcher(
+        (views) => ackInOneRequest(consumer, consumerGroup, views, requestTimeoutMs),
+        ACK_REQUESTS_IN_FLIGHT,
+        MAX_ACKS_PER_REQUEST,
+      );
+      this.#ackBatchers.set(key, batcher);
+    }
+    return batcher;
   }
 
   async retryLater(receipt: MessageView, delayMs: number): Promise<void> {
@@ -135,6 +164,7 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
   async close(): Promise<void> {
     const consumer = this.#consumer;
     this.#consumer = undefined;
+    this.#ackBatchers.clear();
     if (consumer === undefined) return;
     // shutdown() can hang or reject when the proxy is gone; the consumer runtime bounds the wait.
     await consumer.shutdown().catch((error: unknown) => {
@@ -148,10 +178,6 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
     }
     return this.#consumer;
   }
-}
-
-function isInvalidReceipt(error: unknown): boolean {
-  return error instanceof ClientException && error.code === INVALID_RECEIPT_HANDLE;
 }
 
 function describe(error: unknown): string {
