@@ -7,6 +7,7 @@
  */
 import { type ConsumerEvent, createDatabase, type Logger } from '@idem/core';
 import type { Kysely } from 'kysely';
+import { requireEnv } from '../fixture-process/fixture-environment.js';
 import { BillingHandlers, type ChainTables, MailerHandlers } from './chain-handlers.js';
 import { formatChainEvent } from './chain-tally.js';
 
@@ -32,12 +33,6 @@ export interface ChainServiceConsumer {
   stop(): Promise<void>;
 }
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`chain service needs ${name}`);
-  return value;
-};
-
 // Warnings and errors on stdout, so a failed run shows why (an outage the service noticed).
 const print =
   (level: string) =>
@@ -53,17 +48,17 @@ const logger: Logger = { debug() {}, info() {}, warn: print('WARN'), error: prin
 export async function runChainService(
   create: (parts: ChainServiceParts) => ChainServiceConsumer,
 ): Promise<void> {
-  const role = env('IDEM_CHAIN_ROLE');
+  const role = requireEnv('IDEM_CHAIN_ROLE');
   if (role !== 'billing' && role !== 'mailer') throw new Error(`unknown IDEM_CHAIN_ROLE ${role}`);
   const db = createDatabase<ChainTables>({
-    connectionString: env('IDEM_CHAIN_DATABASE_URL'),
+    connectionString: requireEnv('IDEM_CHAIN_DATABASE_URL'),
     maxConnections: 8,
   });
   const consumer = create({
     role,
-    consumerGroup: env('IDEM_CHAIN_GROUP'),
+    consumerGroup: requireEnv('IDEM_CHAIN_GROUP'),
     db,
-    schema: env('IDEM_CHAIN_SCHEMA'),
+    schema: requireEnv('IDEM_CHAIN_SCHEMA'),
     handlers: [role === 'billing' ? new BillingHandlers() : new MailerHandlers()],
     logger,
     // Writes to a pipe are synchronous on Linux: a line printed before a SIGKILL reaches the test.

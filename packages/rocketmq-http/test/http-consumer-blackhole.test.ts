@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BlackholeProxy, type MqHttpPeer, startBlackholeProxy } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
+import { producerMessage } from '../../../test-support/producer-messages.js';
 import { createHttpProducer } from '../src/index.js';
 import { httpTestKit } from './support/http-test-kit.js';
-import { OrderHandlers } from './support/order-handlers.js';
-import { producerMessage } from './support/producer-messages.js';
 
 // The scenario of issue 14: packets stop for 20 s, and the connections open before or during
 // that never carry anything again; only new ones work.

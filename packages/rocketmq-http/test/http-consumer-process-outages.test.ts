@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumerProcess } from '@idem/testing';
 import {
   type EmbeddedPostgresServer,
   type MqHttpPeer,
@@ -6,8 +7,11 @@ import {
   startMqHttpPeer,
 } from '@idem/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ChildConsumer, startChildConsumer } from './support/child-consumer.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from './support/child-consumer.js';
 import { publishOrders } from './support/http-test-kit.js';
 
 const GROUP = 'GID_billing';
@@ -24,7 +28,7 @@ describe('an HTTP consumer process (await start(), SIGTERM calls stop())', () =>
   let postgres: EmbeddedPostgresServer;
   let peer: MqHttpPeer | undefined;
   let database: EffectsDatabase | undefined;
-  let child: ChildConsumer | undefined;
+  let child: ConsumerProcess | undefined;
   beforeAll(async () => {
     postgres = await startEmbeddedPostgres();
   });
@@ -45,7 +49,11 @@ describe('an HTTP consumer process (await start(), SIGTERM calls stop())', () =>
     database = undefined;
   });
 
-  async function startAll(): Promise<{ peer: MqHttpPeer; database: EffectsDatabase; child: ChildConsumer }> {
+  async function startAll(): Promise<{
+    peer: MqHttpPeer;
+    database: EffectsDatabase;
+    child: ConsumerProcess;
+  }> {
     peer = await startMqHttpPeer({ invisibleTimeMs: 3000 });
     database = await createEffectsDatabase(postgres.url);
     child = await startChildConsumer({
@@ -64,7 +72,7 @@ describe('an HTTP consumer process (await start(), SIGTERM calls stop())', () =>
     await expect.poll(() => target.effectCount(), { timeout: 60_000, interval: 100 }).toBe(count);
   }
 
-  async function expectCleanExit(process: ChildConsumer): Promise<void> {
+  async function expectCleanExit(process: ConsumerProcess): Promise<void> {
     const exit = await process.terminate();
     console.warn(`HTTP consumer process: exited ${exit.code} ${exit.stopMs} ms after SIGTERM`);
     expect(exit).toMatchObject({ code: 0, signal: null });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
 import { httpTestKit } from './support/http-test-kit.js';
-import { OrderHandlers } from './support/order-handlers.js';
 
 // Issue 14, item 3: how long after the endpoint is back does consumption resume?
 describe('createHttpConsumer after an endpoint outage on the peer', () => {

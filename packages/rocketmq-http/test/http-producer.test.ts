@@ -1,9 +1,9 @@
 import type { MessageProducer, SendOutcome } from '@idem/core';
 import { type MqHttpPeer, startMqHttpPeer } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
+import { producerMessage, producerMessages } from '../../../test-support/producer-messages.js';
 import { createHttpProducer, type HttpProducerOptions } from '../src/index.js';
-import { CaptureLogger } from './support/capture-logger.js';
-import { producerMessage, producerMessages } from './support/producer-messages.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -114,7 +114,7 @@ describe('createHttpProducer', () => {
 
   it('reports a refused signature as a rejection and never logs or reports the secret', async () => {
     const peer = await peerWith();
-    const logger = new CaptureLogger();
+    const logger = new LogRecorder();
     const secret = 'a-wrong-secret-that-must-not-leak';
     const producer = await producerOn(peer, { accessKeySecret: secret, logger, retryForMs: 600_000 });
     const [outcome] = await producer.send([producerMessage('orders', 'm', 0)]);

@@ -14,9 +14,12 @@ import {
 } from '@idem/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
 import { createChainTables } from './support/chain-handlers.js';
 import { DeliveryLedger, type Incarnation, settledCount } from './support/delivery-ledger.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
 import { type RealProducer, startRealProducer } from './support/real-producer.js';
 
 const ORDERS = 1000;

@@ -7,14 +7,14 @@ import {
   startRocketMQPeer,
 } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTcpConsumer, createTcpProducer, type TcpConsumer } from '../src/index.js';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
   type EffectTables,
-} from './support/effects-database.js';
-import { OrderHandlers } from './support/order-handlers.js';
-import { producerMessage } from './support/producer-messages.js';
+} from '../../../test-support/effects/effects-database.js';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
+import { producerMessage } from '../../../test-support/producer-messages.js';
+import { createTcpConsumer, createTcpProducer, type TcpConsumer } from '../src/index.js';
 
 // The scenario of issue 14: packets stop for 20 s, and the connections open before or during
 // that never carry anything again; only new ones work.

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumerProcess } from '@idem/testing';
 import {
   type EmbeddedPostgresServer,
   type RocketMQPeer,
@@ -6,8 +7,11 @@ import {
   startRocketMQPeer,
 } from '@idem/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ChildConsumer, startChildConsumer } from './support/child-consumer.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from './support/child-consumer.js';
 
 const GROUP = 'billing';
 const BROKER_OUTAGE_MS = 30_000;
@@ -22,7 +26,7 @@ describe('a TCP consumer process (await start(), SIGTERM calls stop())', () => {
   let postgres: EmbeddedPostgresServer;
   let peer: RocketMQPeer | undefined;
   let database: EffectsDatabase | undefined;
-  let child: ChildConsumer | undefined;
+  let child: ConsumerProcess | undefined;
   beforeAll(async () => {
     postgres = await startEmbeddedPostgres();
   });
@@ -46,7 +50,7 @@ describe('a TCP consumer process (await start(), SIGTERM calls stop())', () => {
   async function startAll(): Promise<{
     peer: RocketMQPeer;
     database: EffectsDatabase;
-    child: ChildConsumer;
+    child: ConsumerProcess;
   }> {
     peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
     database = await createEffectsDatabase(postgres.url);
@@ -72,7 +76,7 @@ describe('a TCP consumer process (await start(), SIGTERM calls stop())', () => {
     await expect.poll(() => target.effectCount(), { timeout: 60_000, interval: 100 }).toBe(count);
   }
 
-  async function expectCleanExit(process: ChildConsumer): Promise<void> {
+  async function expectCleanExit(process: ConsumerProcess): Promise<void> {
     const exit = await process.terminate();
     console.warn(`TCP consumer process: exited ${exit.code} ${exit.stopMs} ms after SIGTERM`);
     expect(exit).toMatchObject({ code: 0, signal: null });

@@ -1,9 +1,9 @@
 import type { MessageProducer, SendOutcome } from '@idem/core';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
+import { producerMessage, producerMessages } from '../../../test-support/producer-messages.js';
 import { createTcpProducer } from '../src/index.js';
-import { LogRecorder } from './support/log-recorder.js';
-import { producerMessage, producerMessages } from './support/producer-messages.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

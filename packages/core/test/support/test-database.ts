@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createTestSchema } from '@idem/testing';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, inject, type TestContext } from 'vitest';
@@ -18,6 +18,8 @@ export interface TestDatabase {
   /** Every effect row, sorted by key. */
   effects(): Promise<TestTables['effects'][]>;
   count(table: 'processed_keys' | 'dead_letters' | 'effects'): Promise<number>;
+  /** Drops the schema; destroy `db` first. */
+  dropSchema(): Promise<void>;
 }
 
 /**
@@ -33,12 +35,9 @@ export function useTestDatabase(options: { poolSize?: number } = {}): () => Test
   afterEach(async (context: TestContext) => {
     if (current === undefined) return;
     const failed = context.task.result?.state === 'fail';
-    if (failed) {
-      console.warn(`kept schema ${current.schema} of failed test "${context.task.name}"`);
-    } else {
-      await sql`drop schema ${sql.id(current.schema)} cascade`.execute(current.db);
-    }
     await current.db.destroy();
+    if (failed) console.warn(`kept schema ${current.schema} of failed test "${context.task.name}"`);
+    else await current.dropSchema();
     current = undefined;
   });
   return () => {
@@ -50,8 +49,9 @@ export function useTestDatabase(options: { poolSize?: number } = {}): () => Test
 /** Creates a test schema and a pool bound to it; the caller destroys `db`. */
 export async function createTestDatabase(poolSize: number): Promise<TestDatabase> {
   const url = inject('databaseUrl');
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  const testSchema = await createTestSchema({ databaseUrl: url, prefix: 't' });
+  const schema = testSchema.name;
+  const pool = new pg.Pool({ connectionString: testSchema.url, max: poolSize });
   // Tests kill backends on purpose; an idle pooled client dying must not crash the run.
   pool.on('error', () => {});
   pool.on('connect', (client) => {
@@ -70,6 +70,7 @@ export async function createTestDatabase(poolSize: number): Promise<TestDatabase
     schema,
     url,
     pool,
+    dropSchema: () => testSchema.drop(),
     effects: async () => await db.selectFrom('effects').selectAll().orderBy('key').execute(),
     count: async (table) => {
       const row = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.${table}`)}`
