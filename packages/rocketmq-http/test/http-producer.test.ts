@@ -1,9 +1,11 @@
-import type { MessageProducer, SendOutcome } from '@idem/core';
+import type { MessageProducer } from '@idem/core';
 import { type MqHttpPeer, startMqHttpPeer } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeProducerScenarios } from '../../../test-support/adapters/producer-scenarios.js';
 import { LogRecorder } from '../../../test-support/log-recorder.js';
-import { producerMessage, producerMessages } from '../../../test-support/producer-messages.js';
+import { producerMessage, sentIds } from '../../../test-support/producer-messages.js';
 import { createHttpProducer, type HttpProducerOptions } from '../src/index.js';
+import { httpAdapterUnderTest } from './support/http-adapter-under-test.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -30,14 +32,6 @@ async function producerOn(
   await producer.start();
   cleanups.push(() => producer.stop());
   return producer;
-}
-
-function sentIds(outcomes: readonly SendOutcome[]): string[] {
-  return outcomes.map((outcome) => {
-    if (outcome.status !== 'sent')
-      throw new Error(`not sent: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.messageId;
-  });
 }
 
 describe('createHttpProducer', () => {
@@ -68,16 +62,6 @@ describe('createHttpProducer', () => {
     expect(stored[2]?.properties).toMatchObject({ __STARTDELIVERTIME: String(deliverAt.getTime()) });
   });
 
-  it('sends the messages of one sharding key in the order given', async () => {
-    const peer = await peerWith();
-    const producer = await producerOn(peer);
-    const messages = producerMessages('orders', 12, 'step', { messageGroup: 'customer-1' });
-    sentIds(await producer.send(messages));
-    expect(peer.messages('orders').map((message) => message.properties.KEYS)).toEqual(
-      messages.map((message) => message.keys[0]),
-    );
-  });
-
   it('refuses bodies the API cannot carry unchanged, without holding back the others', async () => {
     const peer = await peerWith();
     const producer = await producerOn(peer, { retryForMs: 600_000 });
@@ -98,20 +82,6 @@ describe('createHttpProducer', () => {
     expect(peer.messages('orders')).toHaveLength(1);
   });
 
-  it('reports an unknown topic as a rejection that is not retried and does not hold back other messages', async () => {
-    const peer = await peerWith({ topics: ['orders'] });
-    const producer = await producerOn(peer, { retryForMs: 600_000 });
-    const outcomes = await producer.send([
-      producerMessage('no-such-topic', 'lost', 0),
-      ...producerMessages('orders', 3),
-    ]);
-    expect(outcomes[0]).toMatchObject({
-      status: 'failed',
-      error: { code: 'MESSAGE_REJECTED', retryable: false },
-    });
-    expect(outcomes.slice(1).map((outcome) => outcome.status)).toEqual(['sent', 'sent', 'sent']);
-  });
-
   it('reports a refused signature as a rejection and never logs or reports the secret', async () => {
     const peer = await peerWith();
     const logger = new LogRecorder();
@@ -127,3 +97,5 @@ describe('createHttpProducer', () => {
     expect(logger.linesContaining(secret)).toEqual([]);
   });
 });
+
+describeProducerScenarios(httpAdapterUnderTest({}));

@@ -1,9 +1,11 @@
-import type { MessageProducer, SendOutcome } from '@idem/core';
+import type { MessageProducer } from '@idem/core';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeProducerScenarios } from '../../../test-support/adapters/producer-scenarios.js';
 import { LogRecorder } from '../../../test-support/log-recorder.js';
-import { producerMessage, producerMessages } from '../../../test-support/producer-messages.js';
+import { producerMessage, producerMessages, sentIds } from '../../../test-support/producer-messages.js';
 import { createTcpProducer } from '../src/index.js';
+import { tcpAdapterUnderTest } from './support/tcp-adapter-under-test.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,14 +27,6 @@ async function producerOn(
   await producer.start();
   cleanups.push(() => producer.stop());
   return producer;
-}
-
-function sentIds(outcomes: readonly SendOutcome[]): string[] {
-  return outcomes.map((outcome) => {
-    if (outcome.status !== 'sent')
-      throw new Error(`not sent: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.messageId;
-  });
 }
 
 describe('createTcpProducer', () => {
@@ -63,30 +57,6 @@ describe('createTcpProducer', () => {
     expect(byKey('k1')?.body).toEqual(Buffer.from([0, 255, 7]));
     expect(byKey('order-1')).toMatchObject({ messageGroup: 'customer-9' });
     expect(byKey('order-2')?.deliverAt?.getTime()).toBe(deliverAt.getTime());
-  });
-
-  it('sends the messages of one message group in the order given', async () => {
-    const peer = await peerWith();
-    const producer = await producerOn(peer);
-    const messages = producerMessages('orders', 12, 'step', { messageGroup: 'customer-1' });
-    sentIds(await producer.send(messages));
-    expect(peer.messages('orders').map((message) => message.keys[0])).toEqual(messages.map((m) => m.keys[0]));
-  });
-
-  it('reports an unknown topic as a rejection that is not retried and does not hold back other messages', async () => {
-    const peer = await peerWith({ topics: ['orders'] });
-    const producer = await producerOn(peer, { retryForMs: 600_000 });
-    const outcomes = await producer.send([
-      producerMessage('no-such-topic', 'lost', 0),
-      ...producerMessages('orders', 3),
-    ]);
-
-    expect(outcomes[0]).toMatchObject({
-      status: 'failed',
-      error: { code: 'MESSAGE_REJECTED', retryable: false },
-    });
-    expect(outcomes.slice(1).map((outcome) => outcome.status)).toEqual(['sent', 'sent', 'sent']);
-    expect(peer.messages('orders')).toHaveLength(3);
   });
 
   it('reports a body above the broker limit as a rejection', async () => {
@@ -136,3 +106,5 @@ describe('createTcpProducer', () => {
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'SEND_FAILED', retryable: true } });
   });
 });
+
+describeProducerScenarios(tcpAdapterUnderTest({}));
