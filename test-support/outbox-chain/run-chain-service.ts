@@ -14,15 +14,23 @@ import { formatChainEvent } from './chain-tally.js';
 /** Which service a process is: A (billing, sends) or B (mailer). */
 export type ChainRole = 'billing' | 'mailer';
 
-/** What an adapter's fixture gets to build its consumer from. */
-export interface ChainServiceParts {
-  readonly role: ChainRole;
+/** The consumer options every adapter's chain service takes alike. */
+export interface ChainConsumerOptions {
   readonly consumerGroup: string;
   readonly db: Kysely<ChainTables>;
   readonly schema: string;
   readonly handlers: readonly object[];
   readonly logger: Logger;
   readonly onEvent: (event: ConsumerEvent) => void;
+  readonly concurrency: number;
+}
+
+/** What an adapter's fixture gets to build its consumer from. */
+export interface ChainServiceParts {
+  readonly role: ChainRole;
+  /** Spread into the adapter's consumer options, beside its connection options. */
+  readonly consumer: ChainConsumerOptions;
+  readonly logger: Logger;
   /** True for the billing service: its handlers send, so its consumer needs a producer. */
   readonly sends: boolean;
 }
@@ -56,13 +64,17 @@ export async function runChainService(
   });
   const consumer = create({
     role,
-    consumerGroup: requireEnv('IDEM_CHAIN_GROUP'),
-    db,
-    schema: requireEnv('IDEM_CHAIN_SCHEMA'),
-    handlers: [role === 'billing' ? new BillingHandlers() : new MailerHandlers()],
+    consumer: {
+      consumerGroup: requireEnv('IDEM_CHAIN_GROUP'),
+      db,
+      schema: requireEnv('IDEM_CHAIN_SCHEMA'),
+      handlers: [role === 'billing' ? new BillingHandlers() : new MailerHandlers()],
+      logger,
+      // Writes to a pipe are synchronous on Linux: a line printed before a SIGKILL reaches the test.
+      onEvent: (event) => process.stdout.write(`${formatChainEvent(event)}\n`),
+      concurrency: 16,
+    },
     logger,
-    // Writes to a pipe are synchronous on Linux: a line printed before a SIGKILL reaches the test.
-    onEvent: (event) => process.stdout.write(`${formatChainEvent(event)}\n`),
     sends: role === 'billing',
   });
   process.once('SIGTERM', () => {
