@@ -1,7 +1,7 @@
 import { createTestSchema } from '@idem/testing';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, beforeEach, inject, type TestContext } from 'vitest';
+import { afterEach, beforeEach, inject, type TestContext, test } from 'vitest';
 import { migrateToLatest } from '../../src/migrate.js';
 
 /** The application tables the test handlers write to. */
@@ -34,16 +34,36 @@ export function useTestDatabase(options: { poolSize?: number } = {}): () => Test
   });
   afterEach(async (context: TestContext) => {
     if (current === undefined) return;
-    const failed = context.task.result?.state === 'fail';
-    await current.db.destroy();
-    if (failed) console.warn(`kept schema ${current.schema} of failed test "${context.task.name}"`);
-    else await current.dropSchema();
+    await releaseTestDatabase(current, context.task);
     current = undefined;
   });
   return () => {
     if (current === undefined) throw new Error('useTestDatabase() is only usable inside a test');
     return current;
   };
+}
+
+/**
+ * `useTestDatabase()` as a `test.extend` fixture: `databaseTest('...', async ({ database }) => ...)`
+ * gets a fresh schema (pool of 10), dropped when the test passes and kept when it fails.
+ */
+export const databaseTest = test.extend<{ database: TestDatabase }>({
+  database: async ({ task }, use) => {
+    const database = await createTestDatabase(10);
+    await use(database);
+    await releaseTestDatabase(database, task);
+  },
+});
+
+/** Closes the pool; drops the schema of a passing test, keeps a failing one's and says so. */
+async function releaseTestDatabase(
+  database: TestDatabase,
+  task: { readonly name: string; readonly result?: { readonly state?: string } },
+): Promise<void> {
+  await database.db.destroy();
+  if (task.result?.state === 'fail')
+    console.warn(`kept schema ${database.schema} of failed test "${task.name}"`);
+  else await database.dropSchema();
 }
 
 /** Creates a test schema and a pool bound to it; the caller destroys `db`. */
