@@ -1,21 +1,17 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { producerMessage, producerMessages, sentIds } from '../producer-messages.js';
+import { stopAfterTest } from '../stop-after-test.js';
 import type { AdapterUnderTest, BrokerUnderTest, BrokerUnderTestOptions } from './broker-under-test.js';
 
 /** The producer behaviour both adapters promise alike, on the adapter's peer. */
 export function describeProducerScenarios(adapter: AdapterUnderTest): void {
-  async function brokerWith(options: BrokerUnderTestOptions = {}): Promise<BrokerUnderTest> {
-    const broker = await adapter.startBroker(options);
-    // Finished hooks run last registered first: the producer says goodbye before its broker goes away.
-    onTestFinished(() => broker.stop());
-    return broker;
-  }
+  const brokerWith = async (options: BrokerUnderTestOptions = {}): Promise<BrokerUnderTest> =>
+    stopAfterTest(await adapter.startBroker(options));
 
   describe(`the ${adapter.name} producer`, () => {
     it('sends the messages of one message group in the order given', async () => {
       const broker = await brokerWith();
-      const producer = await broker.startProducer();
-      onTestFinished(() => producer.stop());
+      const producer = stopAfterTest(await broker.startProducer());
       const messages = producerMessages('orders', 12, 'step', { messageGroup: 'customer-1' });
       sentIds(await producer.send(messages));
       expect(broker.storedKeys('orders')).toEqual(messages.map((message) => message.keys[0]));
@@ -23,8 +19,7 @@ export function describeProducerScenarios(adapter: AdapterUnderTest): void {
 
     it('reports an unknown topic as a rejection that is not retried and does not hold back other messages', async () => {
       const broker = await brokerWith({ topics: ['orders'] });
-      const producer = await broker.startProducer({ retryForMs: 600_000 });
-      onTestFinished(() => producer.stop());
+      const producer = stopAfterTest(await broker.startProducer({ retryForMs: 600_000 }));
       const outcomes = await producer.send([
         producerMessage('no-such-topic', 'lost', 0),
         ...producerMessages('orders', 3),

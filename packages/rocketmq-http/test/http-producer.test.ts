@@ -1,42 +1,33 @@
 import type { MessageProducer } from '@idem/core';
 import { type MqHttpPeer, startMqHttpPeer } from '@idem/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeProducerScenarios } from '../../../test-support/adapters/producer-scenarios.js';
 import { LogRecorder } from '../../../test-support/log-recorder.js';
 import { producerMessage, sentIds } from '../../../test-support/producer-messages.js';
+import { stopAfterTest } from '../../../test-support/stop-after-test.js';
 import { createHttpProducer, type HttpProducerOptions } from '../src/index.js';
 import { httpAdapterUnderTest } from './support/http-adapter-under-test.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function peerWith(options: Parameters<typeof startMqHttpPeer>[0] = {}): Promise<MqHttpPeer> {
-  const peer = await startMqHttpPeer(options);
-  cleanups.push(() => peer.stop());
-  return peer;
-}
 
 async function producerOn(
   peer: MqHttpPeer,
   options: Partial<HttpProducerOptions> = {},
 ): Promise<MessageProducer> {
-  const producer = createHttpProducer({
-    endpoint: peer.endpoint,
-    accessKeyId: peer.accessKeyId,
-    accessKeySecret: peer.accessKeySecret,
-    maxRetryDelayMs: 500,
-    ...options,
-  });
+  const producer = stopAfterTest(
+    createHttpProducer({
+      endpoint: peer.endpoint,
+      accessKeyId: peer.accessKeyId,
+      accessKeySecret: peer.accessKeySecret,
+      maxRetryDelayMs: 500,
+      ...options,
+    }),
+  );
   await producer.start();
-  cleanups.push(() => producer.stop());
   return producer;
 }
 
 describe('createHttpProducer', () => {
   it('publishes tag, keys, properties, body, sharding key and start-deliver time as given', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startMqHttpPeer());
     const producer = await producerOn(peer, { instanceId: 'MQ_INST_1' });
     const deliverAt = new Date(Date.now() + 60_000);
     const ids = sentIds(
@@ -63,7 +54,7 @@ describe('createHttpProducer', () => {
   });
 
   it('refuses bodies the API cannot carry unchanged, without holding back the others', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startMqHttpPeer());
     const producer = await producerOn(peer, { retryForMs: 600_000 });
     const outcomes = await producer.send([
       producerMessage('orders', 'binary', 0, { body: Buffer.from([0xff, 0xfe, 0x00]) }),
@@ -83,7 +74,7 @@ describe('createHttpProducer', () => {
   });
 
   it('reports a refused signature as a rejection and never logs or reports the secret', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startMqHttpPeer());
     const logger = new LogRecorder();
     const secret = 'a-wrong-secret-that-must-not-leak';
     const producer = await producerOn(peer, { accessKeySecret: secret, logger, retryForMs: 600_000 });

@@ -1,37 +1,27 @@
 import type { MessageProducer } from '@idem/core';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeProducerScenarios } from '../../../test-support/adapters/producer-scenarios.js';
 import { LogRecorder } from '../../../test-support/log-recorder.js';
 import { producerMessage, producerMessages, sentIds } from '../../../test-support/producer-messages.js';
+import { stopAfterTest } from '../../../test-support/stop-after-test.js';
 import { createTcpProducer } from '../src/index.js';
 import { tcpAdapterUnderTest } from './support/tcp-adapter-under-test.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  // Producers first, then the peer: a client must say goodbye before its broker goes away.
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function peerWith(options: Parameters<typeof startRocketMQPeer>[0] = {}): Promise<RocketMQPeer> {
-  const peer = await startRocketMQPeer(options);
-  cleanups.push(() => peer.stop());
-  return peer;
-}
 
 async function producerOn(
   peer: RocketMQPeer,
   options: Partial<Parameters<typeof createTcpProducer>[0]> = {},
 ): Promise<MessageProducer> {
-  const producer = createTcpProducer({ endpoints: peer.endpoints, maxRetryDelayMs: 500, ...options });
+  const producer = stopAfterTest(
+    createTcpProducer({ endpoints: peer.endpoints, maxRetryDelayMs: 500, ...options }),
+  );
   await producer.start();
-  cleanups.push(() => producer.stop());
   return producer;
 }
 
 describe('createTcpProducer', () => {
   it('delivers tag, keys, properties, body, message group and delivery time as given', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const producer = await producerOn(peer, { topics: ['orders'] });
     const deliverAt = new Date(Date.now() + 60_000);
     const outcomes = await producer.send([
@@ -60,7 +50,7 @@ describe('createTcpProducer', () => {
   });
 
   it('reports a body above the broker limit as a rejection', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const producer = await producerOn(peer, { retryForMs: 600_000 });
     const big = producerMessage('orders', 'big', 0, { body: Buffer.alloc(4 * 1024 * 1024 + 1) });
     const [outcome] = await producer.send([big]);
@@ -71,7 +61,7 @@ describe('createTcpProducer', () => {
   });
 
   it('delivers every message sent through a broker restart, logging one warning and one recovery line', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const logger = new LogRecorder();
     const producer = await producerOn(peer, { logger });
     sentIds(await producer.send(producerMessages('orders', 2, 'before')));
@@ -95,7 +85,7 @@ describe('createTcpProducer', () => {
   }, 60_000);
 
   it('reports a retryable failure when an abort signal ends the retries', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const producer = await producerOn(peer);
     const restarted = peer.restart({ downMs: 3000 });
     const controller = new AbortController();
