@@ -18,7 +18,7 @@ const DATABASE_OUTAGE_MS = 20_000;
  * own (the test pauses it).
  */
 export function describeConsumerProcessOutages(adapter: AdapterUnderTest): void {
-  describe(`a ${adapter.name} consumer process (await start(), SIGTERM calls stop())`, () => {
+  describe(`a consumer process of the ${adapter.name} adapter (await start(), SIGTERM calls stop())`, () => {
     let postgres: EmbeddedPostgresServer;
     let broker: BrokerUnderTest | undefined;
     let database: EffectsDatabase | undefined;

@@ -9,7 +9,7 @@ import type { AdapterUnderTest } from './broker-under-test.js';
  * retry timer, a keep-alive socket) may hold its event loop.
  */
 export function itSendsThroughAnOutageFromAProcess(adapter: AdapterUnderTest): void {
-  it(`a ${adapter.name} producer process sends through a broker outage and exits by itself after stop()`, async () => {
+  it(`a producer process of the ${adapter.name} adapter sends through a broker outage and exits by itself after stop()`, async () => {
     const broker = await adapter.startBroker();
     try {
       const fixture = fileURLToPath(new URL('test/fixtures/producer-process.ts', adapter.packageDir));
