@@ -60,18 +60,22 @@ export interface FixtureService {
 export interface ServeOptions {
   /** Called once `stop()` has returned, before the pool is closed. */
   readonly onStopped?: () => void;
+  /**
+   * Stops at once after printing `ready`, without a signal: in the same tick as start()'s
+   * return, as a service that decides to stop right away would, before its first receive is out.
+   */
+  readonly stopWhenReady?: boolean;
 }
 
 /**
  * Starts `service`, prints `ready`, and on SIGTERM stops it, closes `db` and prints `stopped
  * <outcomes>`. Never calls process.exit: the tests check that the process ends by itself.
- * Returns the graceful stop, for a fixture that also stops without a signal.
  */
 export async function serveUntilSigterm(
   service: FixtureService,
   db: { destroy(): Promise<void> },
   options: ServeOptions = {},
-): Promise<() => void> {
+): Promise<void> {
   const stop = (): void => {
     service
       .stop()
@@ -85,5 +89,5 @@ export async function serveUntilSigterm(
   process.once('SIGTERM', stop);
   await service.start();
   process.stdout.write('ready\n');
-  return stop;
+  if (options.stopWhenReady === true) stop();
 }
