@@ -3,11 +3,11 @@ import { sql } from 'kysely';
 import { describe, expect } from 'vitest';
 import { type ConsumerRuntimeOptions, createConsumerRuntime } from '../../src/consumer/consumer-runtime.js';
 import { createDatabase } from '../../src/create-database.js';
-import { createProcessor } from '../../src/create-processor.js';
 import { Consumer, Subscribe } from '../../src/decorators/handler-metadata.js';
-import type { HandlerContext } from '../../src/handler-context.js';
 import type { LogFields, Logger } from '../../src/logger.js';
 import type { InboundMessage } from '../../src/message.js';
+import { createProcessor } from '../../src/processor/create-processor.js';
+import type { HandlerContext } from '../../src/processor/handler-context.js';
 import { QueueSource } from '../observability/support/queue-source.js';
 import { inboundMessage } from '../support/messages.js';
 import { databaseTest, type TestDatabase, type TestTables } from '../support/test-database.js';
@@ -141,7 +141,7 @@ describe('the consumer runtime on an in-memory source', () => {
       expect(handlers.mostRunning).toBe(4);
       expect(Math.max(...source.receives)).toBeLessThanOrEqual(4);
       expect(runtime.health()).toMatchObject({ inFlight: 0, outcomes: { processed: 10, failed: 0 } });
-      expect(await database.count('processed_messages')).toBe(10);
+      expect(await database.count('processed_keys')).toBe(10);
     });
 
     test('in batch mode, holds a slot for every message of a batch until the whole batch settles', async ({
@@ -285,7 +285,7 @@ describe('the consumer runtime on an in-memory source', () => {
         { key: 'during', handler: 'held', value: 1 },
       ]);
       const attempts = await sql<{ delivery_attempt: number }>`
-        select delivery_attempt from processed_messages where message_id = ${during.messageId}`.execute(
+        select delivery_attempt from processed_keys where message_id = ${during.messageId}`.execute(
         database.db,
       );
       expect(attempts.rows).toEqual([{ delivery_attempt: 1 }]);
@@ -375,7 +375,7 @@ describe('the consumer runtime on an in-memory source', () => {
       ]);
       handlers.release();
       // The handler's transaction still commits: the redelivery will be skipped as a duplicate.
-      await expect.poll(() => database.count('processed_messages')).toBe(1);
+      await expect.poll(() => database.count('processed_keys')).toBe(1);
     });
 
     test('refuses a second start, and a stop before start leaves nothing to close', async ({
