@@ -7,21 +7,30 @@
  */
 import { type ConsumerEvent, createDatabase, type Logger } from '@idem/core';
 import type { Kysely } from 'kysely';
+import { requireEnv } from '../fixture-process/fixture-environment.js';
 import { BillingHandlers, type ChainTables, MailerHandlers } from './chain-handlers.js';
 import { formatChainEvent } from './chain-tally.js';
 
 /** Which service a process is: A (billing, sends) or B (mailer). */
 export type ChainRole = 'billing' | 'mailer';
 
-/** What an adapter's fixture gets to build its consumer from. */
-export interface ChainServiceParts {
-  readonly role: ChainRole;
+/** The consumer options every adapter's chain service takes alike. */
+export interface ChainConsumerOptions {
   readonly consumerGroup: string;
   readonly db: Kysely<ChainTables>;
   readonly schema: string;
   readonly handlers: readonly object[];
   readonly logger: Logger;
   readonly onEvent: (event: ConsumerEvent) => void;
+  readonly concurrency: number;
+}
+
+/** What an adapter's fixture gets to build its consumer from. */
+export interface ChainServiceParts {
+  readonly role: ChainRole;
+  /** Spread into the adapter's consumer options, beside its connection options. */
+  readonly consumer: ChainConsumerOptions;
+  readonly logger: Logger;
   /** True for the billing service: its handlers send, so its consumer needs a producer. */
   readonly sends: boolean;
 }
@@ -31,12 +40,6 @@ export interface ChainServiceConsumer {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`chain service needs ${name}`);
-  return value;
-};
 
 // Warnings and errors on stdout, so a failed run shows why (an outage the service noticed).
 const print =
@@ -53,21 +56,25 @@ const logger: Logger = { debug() {}, info() {}, warn: print('WARN'), error: prin
 export async function runChainService(
   create: (parts: ChainServiceParts) => ChainServiceConsumer,
 ): Promise<void> {
-  const role = env('IDEM_CHAIN_ROLE');
+  const role = requireEnv('IDEM_CHAIN_ROLE');
   if (role !== 'billing' && role !== 'mailer') throw new Error(`unknown IDEM_CHAIN_ROLE ${role}`);
   const db = createDatabase<ChainTables>({
-    connectionString: env('IDEM_CHAIN_DATABASE_URL'),
+    connectionString: requireEnv('IDEM_CHAIN_DATABASE_URL'),
     maxConnections: 8,
   });
   const consumer = create({
     role,
-    consumerGroup: env('IDEM_CHAIN_GROUP'),
-    db,
-    schema: env('IDEM_CHAIN_SCHEMA'),
-    handlers: [role === 'billing' ? new BillingHandlers() : new MailerHandlers()],
+    consumer: {
+      consumerGroup: requireEnv('IDEM_CHAIN_GROUP'),
+      db,
+      schema: requireEnv('IDEM_CHAIN_SCHEMA'),
+      handlers: [role === 'billing' ? new BillingHandlers() : new MailerHandlers()],
+      logger,
+      // Writes to a pipe are synchronous on Linux: a line printed before a SIGKILL reaches the test.
+      onEvent: (event) => process.stdout.write(`${formatChainEvent(event)}\n`),
+      concurrency: 16,
+    },
     logger,
-    // Writes to a pipe are synchronous on Linux: a line printed before a SIGKILL reaches the test.
-    onEvent: (event) => process.stdout.write(`${formatChainEvent(event)}\n`),
     sends: role === 'billing',
   });
   process.once('SIGTERM', () => {

@@ -10,18 +10,15 @@ import { type TestTables, useTestDatabase } from './support/test-database.js';
 @Consumer({ group: 'billing' })
 class SlowOrderHandler {
   calls = 0;
-  failFirst = false;
   @Subscribe({ topic: 'orders' })
   async handle(_body: unknown, ctx: HandlerContext<TestTables>): Promise<void> {
     this.calls += 1;
-    const fail = this.failFirst && this.calls === 1;
     await ctx.trx
       .insertInto('effects')
       .values({ key: ctx.idempotencyKey, handler: 'slow', value: this.calls })
       .execute();
     // Holds the key uncommitted long enough for the other deliveries to queue up behind it.
     await sql`select pg_sleep(0.05)`.execute(ctx.trx);
-    if (fail) throw new Error('first delivery fails after writing');
   }
 }
 
@@ -49,18 +46,49 @@ describe('concurrent deliveries', () => {
 
   it('processes a waiting duplicate when the delivery holding the key rolls back', async () => {
     const { db, schema } = database();
-    const handler = new SlowOrderHandler();
-    handler.failFirst = true;
+    let holderPid: number | undefined;
+    let entered: () => void = () => {};
+    const firstEntered = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    @Consumer({ group: 'billing' })
+    class FailsOnceWhileWaitedOn {
+      calls = 0;
+      @Subscribe({ topic: 'orders' })
+      async handle(_body: unknown, ctx: HandlerContext<TestTables>): Promise<void> {
+        this.calls += 1;
+        await ctx.trx
+          .insertInto('effects')
+          .values({ key: ctx.idempotencyKey, handler: 'slow', value: this.calls })
+          .execute();
+        if (this.calls > 1) return;
+        // The handler runs after the claim: its transaction holds the key, uncommitted.
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(ctx.trx);
+        holderPid = rows[0]?.pid;
+        entered();
+        // Hold the key until the second delivery waits on it, then roll back.
+        await expect.poll(() => blockedBy(holderPid), { timeout: 10_000, interval: 10 }).toBeGreaterThan(0);
+        throw new Error('first delivery fails after writing');
+      }
+    }
+    const blockedBy = async (pid: number | undefined): Promise<number> => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity where ${pid ?? 0}::int = any(pg_blocking_pids(pid))`.execute(
+        db,
+      );
+      return rows[0]?.n ?? 0;
+    };
+    const handler = new FailsOnceWhileWaitedOn();
     const processor = createProcessor({ db, schema, handlers: [handler] });
     const message = inboundMessage({ keys: ['order-rollback'] });
 
     const first = processor.dispatch(message);
-    // Let the first delivery claim the key before the second one arrives.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await firstEntered;
     const second = processor.dispatch(redeliveryOf(message));
 
     expect((await first).outcome).toBe('failed');
     expect((await second).outcome).toBe('processed');
+    expect(handler.calls).toBe(2);
     expect(await database().effects()).toEqual([{ key: 'order-rollback', handler: 'slow', value: 2 }]);
   });
 

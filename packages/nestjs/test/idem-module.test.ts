@@ -28,7 +28,7 @@ import {
   IdemTransaction,
   type RunningConsumer,
 } from '../src/index.js';
-import { createEffectsTable, createTestSchema, type TestSchema } from './support/test-schema.js';
+import { createEffectsTable, createNestTestSchemas, type NestTestSchemas } from './support/test-schema.js';
 
 interface TestDb {
   effects: { key: string; note: string };
@@ -93,18 +93,13 @@ function transport(peer: RocketMQPeer): IdemModuleOptions['transports'][number] 
 }
 
 describe('IdemModule', () => {
-  let schema: TestSchema;
+  let schema: NestTestSchemas;
   let db: Kysely<TestDb>;
   let peer: RocketMQPeer;
   let app: INestApplicationContext | undefined;
 
   beforeAll(async () => {
-    const setup = createDatabase<unknown>({ connectionString: inject('databaseUrl'), maxConnections: 2 });
-    try {
-      schema = await createTestSchema(inject('databaseUrl'), setup);
-    } finally {
-      await setup.destroy();
-    }
+    schema = await createNestTestSchemas(inject('databaseUrl'));
     db = createDatabase<TestDb>({ connectionString: schema.url, maxConnections: 4 });
     await createEffectsTable(db as Kysely<unknown>);
   });

@@ -2,9 +2,9 @@ import { createTcpConsumer, TCP_TRANSPORT, type TcpConsumer } from '@idem/rocket
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
 import { HTTP_TRANSPORT } from '../src/index.js';
 import { httpTestKit, publishOrders } from './support/http-test-kit.js';
-import { OrderHandlers } from './support/order-handlers.js';
 
 const HTTP_GROUP = 'GID_billing_http';
 const TCP_GROUP = 'GID_billing_tcp';

@@ -2,11 +2,16 @@
 // producer-side re-sends of a key under a new message id) while the peer duplicates deliveries,
 // loses acks, and goes through every outage mode (refuse, reset, 503 as HTML and as XML, hang),
 // and each consumer is SIGKILLed once and started again. Every order must end as one effect row.
+
+import type { ConsumerProcess } from '@idem/testing';
 import { type MqHttpOutageMode, type MqHttpPeer, startMqHttpPeer } from '@idem/testing';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildConsumer, startChildConsumer } from './support/child-consumer.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from './support/child-consumer.js';
 import { seededRandom } from './support/http-test-kit.js';
 
 const GROUP = 'GID_chaos';
@@ -36,7 +41,7 @@ const FAULTS: readonly Fault[] = [
 describe('chaos through the MQ HTTP peer', () => {
   let peer: MqHttpPeer | undefined;
   let database: EffectsDatabase | undefined;
-  const children: ChildConsumer[] = [];
+  const children: ConsumerProcess[] = [];
 
   afterEach(async () => {
     for (const child of children.splice(0)) {

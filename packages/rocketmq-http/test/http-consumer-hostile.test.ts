@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CaptureLogger } from './support/capture-logger.js';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
 import { httpTestKit, publishOrders } from './support/http-test-kit.js';
-import { OrderHandlers } from './support/order-handlers.js';
 
 const GROUP = 'GID_billing';
 
@@ -21,7 +21,7 @@ describe('createHttpConsumer with hostile messages on the MQ HTTP peer', () => {
     // The handler writes the sharding key (message group) as it came: Postgres refuses the NUL.
     peer.publish({ topic: 'orders', body: 'nul group', keys: 'grouped', shardingKey: 'cart\u0000x' });
     publishOrders(peer, 8);
-    const logger = new CaptureLogger();
+    const logger = new LogRecorder();
     const consumer = kit.consumer(peer, database, {
       handlers: [new OrderHandlers()],
       concurrency: 4,

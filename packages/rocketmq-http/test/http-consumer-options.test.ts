@@ -1,9 +1,9 @@
 import type { IdemConsumer, IdemConsumerOptions } from '@idem/core';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
 import { createHttpConsumer, type HttpConsumer, type HttpConsumerOptions } from '../src/index.js';
-import { CaptureLogger } from './support/capture-logger.js';
 import { httpTestKit, publishOrders } from './support/http-test-kit.js';
-import { OrderHandlers } from './support/order-handlers.js';
 
 const SECRET = 'http-options-test-secret-Wm58k';
 
@@ -62,7 +62,7 @@ describe('createHttpConsumer options', () => {
   it('keeps the access key secret out of every line it logs, whatever carried it there', async () => {
     const peer = await kit.startPeer({ accessKeySecret: SECRET });
     const database = await kit.database();
-    const logger = new CaptureLogger();
+    const logger = new LogRecorder();
     const consumer = kit.consumer(peer, database, { handlers: [new OrderHandlers()], logger });
     // The message key holds the secret: the consumer's per-message lines name the key.
     publishOrders(peer, 1, SECRET);

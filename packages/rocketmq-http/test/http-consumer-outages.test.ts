@@ -1,8 +1,8 @@
 import type { MqHttpOutageMode } from '@idem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureLogger, deepContains } from './support/capture-logger.js';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
+import { deepContains, LogRecorder } from '../../../test-support/log-recorder.js';
 import { httpTestKit, publishOrders } from './support/http-test-kit.js';
-import { OrderHandlers } from './support/order-handlers.js';
 
 const GROUP = 'GID_billing';
 const OUTAGE_MS = 60_000;
@@ -23,7 +23,7 @@ interface OutageRun {
   /** From the endpoint's return to the first message received, and to the first settled. */
   readonly receiveResumeMs: number;
   readonly resumeMs: number;
-  readonly logger: CaptureLogger;
+  readonly logger: LogRecorder;
 }
 
 describe('createHttpConsumer through broker outages', () => {
@@ -51,7 +51,7 @@ describe('createHttpConsumer through broker outages', () => {
     const accessKeyId = `outage-key-${mode}-3Jd`;
     const peer = await kit.startPeer({ accessKeyId, accessKeySecret: secret });
     const database = await kit.database();
-    const logger = new CaptureLogger();
+    const logger = new LogRecorder();
     const handlers = new OrderHandlers();
     // Slow enough that messages are in flight, their acks pending, when the outage starts.
     handlers.controls.delayMs = 10;

@@ -21,8 +21,8 @@ describe('an HTTP consumer process', () => {
       IDEM_TEST_GROUP: GROUP,
     });
     await peer.idle(GROUP, 'orders', { timeoutMs: 20_000 });
-    // The receive loop polls again while the last messages settle: by now a long poll waits.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once everything is acked the receive loop polls the empty topic: stop while that poll waits.
+    await peer.waitUntil(() => peer.stats().heldPolls > 0);
     const stopRequestedAt = Date.now();
     child.process.kill('SIGTERM');
     const exit = await child.exited;

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
 import { createDatabase, IdemError } from '@idem/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { EffectTables } from '../../../test-support/effects/effects-database.js';
+import { OrderHandlers, PaymentHandlers } from '../../../test-support/effects/order-handlers.js';
 import { createHttpConsumer, type HttpConsumerOptions } from '../src/index.js';
-import type { EffectTables } from './support/effects-database.js';
 import { httpTestKit, socketsTo } from './support/http-test-kit.js';
-import { OrderHandlers, PaymentHandlers } from './support/order-handlers.js';
 
 const SECRET = 'startup-test-secret-Zq81x';
 const KEY_ID = 'startup-test-key-id-Yp27w';

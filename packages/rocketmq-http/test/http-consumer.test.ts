@@ -1,9 +1,9 @@
 import type { ConsumerEvent } from '@idem/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OrderHandlers, PaymentHandlers } from '../../../test-support/effects/order-handlers.js';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
 import { HTTP_TRANSPORT } from '../src/index.js';
-import { CaptureLogger } from './support/capture-logger.js';
 import { httpTestKit, publishOrders, seededRandom, socketsTo } from './support/http-test-kit.js';
-import { OrderHandlers, PaymentHandlers } from './support/order-handlers.js';
 
 const GROUP = 'GID_billing';
 
@@ -30,7 +30,7 @@ describe('createHttpConsumer against the MQ HTTP peer', () => {
     const database = await kit.database();
     peer.loseAcks(0.3, { effect: 'never' });
     publishOrders(peer, 300);
-    const logger = new CaptureLogger();
+    const logger = new LogRecorder();
     const consumer = kit.consumer(peer, database, {
       handlers: [new OrderHandlers()],
       concurrency: 16,

@@ -1,8 +1,8 @@
 import { startMqHttpPeer } from '@idem/testing';
 import { describe, expect, it } from 'vitest';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
+import { producerMessages } from '../../../test-support/producer-messages.js';
 import { createHttpProducer } from '../src/index.js';
-import { CaptureLogger } from './support/capture-logger.js';
-import { producerMessages } from './support/producer-messages.js';
 
 const OUTAGES = [
   { mode: 'refuse' },
@@ -15,7 +15,7 @@ const OUTAGES = [
 /** Sends 10 messages into a 60 s outage of one kind; what was reported sent against what the peer stored. */
 async function sendThroughOutage(outage: (typeof OUTAGES)[number]) {
   const peer = await startMqHttpPeer();
-  const logger = new CaptureLogger();
+  const logger = new LogRecorder();
   const producer = createHttpProducer({
     endpoint: peer.endpoint,
     accessKeyId: peer.accessKeyId,

@@ -1,48 +1,33 @@
-import type { MessageProducer, SendOutcome } from '@idem/core';
+import type { MessageProducer } from '@idem/core';
 import { type MqHttpPeer, startMqHttpPeer } from '@idem/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { describeProducerScenarios } from '../../../test-support/adapters/producer-scenarios.js';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
+import { producerMessage, sentIds } from '../../../test-support/producer-messages.js';
+import { stopAfterTest } from '../../../test-support/stop-after-test.js';
 import { createHttpProducer, type HttpProducerOptions } from '../src/index.js';
-import { CaptureLogger } from './support/capture-logger.js';
-import { producerMessage, producerMessages } from './support/producer-messages.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function peerWith(options: Parameters<typeof startMqHttpPeer>[0] = {}): Promise<MqHttpPeer> {
-  const peer = await startMqHttpPeer(options);
-  cleanups.push(() => peer.stop());
-  return peer;
-}
+import { httpAdapterUnderTest } from './support/http-adapter-under-test.js';
 
 async function producerOn(
   peer: MqHttpPeer,
   options: Partial<HttpProducerOptions> = {},
 ): Promise<MessageProducer> {
-  const producer = createHttpProducer({
-    endpoint: peer.endpoint,
-    accessKeyId: peer.accessKeyId,
-    accessKeySecret: peer.accessKeySecret,
-    maxRetryDelayMs: 500,
-    ...options,
-  });
+  const producer = stopAfterTest(
+    createHttpProducer({
+      endpoint: peer.endpoint,
+      accessKeyId: peer.accessKeyId,
+      accessKeySecret: peer.accessKeySecret,
+      maxRetryDelayMs: 500,
+      ...options,
+    }),
+  );
   await producer.start();
-  cleanups.push(() => producer.stop());
   return producer;
-}
-
-function sentIds(outcomes: readonly SendOutcome[]): string[] {
-  return outcomes.map((outcome) => {
-    if (outcome.status !== 'sent')
-      throw new Error(`not sent: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.messageId;
-  });
 }
 
 describe('createHttpProducer', () => {
   it('publishes tag, keys, properties, body, sharding key and start-deliver time as given', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startMqHttpPeer());
     const producer = await producerOn(peer, { instanceId: 'MQ_INST_1' });
     const deliverAt = new Date(Date.now() + 60_000);
     const ids = sentIds(
@@ -68,18 +53,8 @@ describe('createHttpProducer', () => {
     expect(stored[2]?.properties).toMatchObject({ __STARTDELIVERTIME: String(deliverAt.getTime()) });
   });
 
-  it('sends the messages of one sharding key in the order given', async () => {
-    const peer = await peerWith();
-    const producer = await producerOn(peer);
-    const messages = producerMessages('orders', 12, 'step', { messageGroup: 'customer-1' });
-    sentIds(await producer.send(messages));
-    expect(peer.messages('orders').map((message) => message.properties.KEYS)).toEqual(
-      messages.map((message) => message.keys[0]),
-    );
-  });
-
   it('refuses bodies the API cannot carry unchanged, without holding back the others', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startMqHttpPeer());
     const producer = await producerOn(peer, { retryForMs: 600_000 });
     const outcomes = await producer.send([
       producerMessage('orders', 'binary', 0, { body: Buffer.from([0xff, 0xfe, 0x00]) }),
@@ -98,23 +73,9 @@ describe('createHttpProducer', () => {
     expect(peer.messages('orders')).toHaveLength(1);
   });
 
-  it('reports an unknown topic as a rejection that is not retried and does not hold back other messages', async () => {
-    const peer = await peerWith({ topics: ['orders'] });
-    const producer = await producerOn(peer, { retryForMs: 600_000 });
-    const outcomes = await producer.send([
-      producerMessage('no-such-topic', 'lost', 0),
-      ...producerMessages('orders', 3),
-    ]);
-    expect(outcomes[0]).toMatchObject({
-      status: 'failed',
-      error: { code: 'MESSAGE_REJECTED', retryable: false },
-    });
-    expect(outcomes.slice(1).map((outcome) => outcome.status)).toEqual(['sent', 'sent', 'sent']);
-  });
-
   it('reports a refused signature as a rejection and never logs or reports the secret', async () => {
-    const peer = await peerWith();
-    const logger = new CaptureLogger();
+    const peer = stopAfterTest(await startMqHttpPeer());
+    const logger = new LogRecorder();
     const secret = 'a-wrong-secret-that-must-not-leak';
     const producer = await producerOn(peer, { accessKeySecret: secret, logger, retryForMs: 600_000 });
     const [outcome] = await producer.send([producerMessage('orders', 'm', 0)]);
@@ -127,3 +88,5 @@ describe('createHttpProducer', () => {
     expect(logger.linesContaining(secret)).toEqual([]);
   });
 });
+
+describeProducerScenarios(httpAdapterUnderTest({}));

@@ -1,13 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { type MqHttpPeer, startMqHttpPeer } from '@idem/testing';
-import { afterEach, expect, inject, it } from 'vitest';
+import { afterEach, it } from 'vitest';
 import type { ChainBroker } from '../../../test-support/outbox-chain/chain-broker.js';
-import { expectExactlyOnceChain, formatChainTable } from '../../../test-support/outbox-chain/chain-report.js';
-import { runOutboxChain } from '../../../test-support/outbox-chain/run-outbox-chain.js';
+import { expectOutboxChainExactlyOnce } from '../../../test-support/outbox-chain/expect-outbox-chain.js';
 
 // ApsaraMQ says HTTP requests may fail for up to a minute during a broker upgrade.
 const OUTAGE_MS = 60_000;
-const KILLS = 3;
 
 let peer: MqHttpPeer | undefined;
 afterEach(async () => {
@@ -39,19 +36,6 @@ function httpChainBroker(target: MqHttpPeer): ChainBroker {
 
 it('delivers one invoice and one email per order through two HTTP services, across duplicates, a 60 s outage and kill -9 of the sender', async () => {
   peer = await startMqHttpPeer();
-  const report = await runOutboxChain({
-    broker: httpChainBroker(peer),
-    databaseUrl: inject('databaseUrl'),
-    fixture: fileURLToPath(new URL('./fixtures/chain-service.ts', import.meta.url)),
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    orders: Number(process.env.IDEM_CHAIN_ORDERS ?? 2000),
-    duplicateRate: 0.1,
-    kills: KILLS,
-    log: (line) => console.warn(line),
-    settleTimeoutMs: 240_000,
-  });
-  console.warn(formatChainTable(report));
-  expectExactlyOnceChain(report, { kills: KILLS });
-  expect(report.faults).toBe(1);
+  await expectOutboxChainExactlyOnce(httpChainBroker(peer), new URL('..', import.meta.url));
   // About 2.5 minutes on an idle 2-core machine (a minute of it the outage); room for a loaded one.
 }, 540_000);

@@ -14,9 +14,12 @@ import {
 } from '@idem/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
 import { createChainTables } from './support/chain-handlers.js';
 import { DeliveryLedger, type Incarnation, settledCount } from './support/delivery-ledger.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
 import { type RealProducer, startRealProducer } from './support/real-producer.js';
 
 const ORDERS = 1000;
@@ -31,14 +34,6 @@ interface Hop {
   published: number;
   running: { readonly child: ConsumerProcess; readonly incarnation: Incarnation } | undefined;
   incarnations: number;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const giveUpAt = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('a two-service chain through the outbox on a real RocketMQ 5 broker', () => {
@@ -145,7 +140,13 @@ describe('a two-service chain through the outbox on a real RocketMQ 5 broker', (
       what: string,
       action: () => Promise<void>,
     ): Promise<void> => {
-      await until(() => hop.ledger.processedKeys >= ORDERS * fraction, 180_000, `${hop.name} at ${fraction}`);
+      await expect
+        .poll(() => hop.ledger.processedKeys >= ORDERS * fraction, {
+          timeout: 180_000,
+          interval: 200,
+          message: `${hop.name} at ${fraction}`,
+        })
+        .toBe(true);
       const began = Date.now();
       await action();
       events.push(
@@ -167,19 +168,22 @@ describe('a two-service chain through the outbox on a real RocketMQ 5 broker', (
 
     const count = async (query: string): Promise<number> =>
       Number((await sql<{ n: string }>`${sql.raw(query)}`.execute(db.db)).rows[0]?.n ?? 0);
-    await until(
-      async () =>
-        (await count('select count(distinct order_key) as n from emails')) >= ORDERS &&
-        (await count('select count(*) as n from outbox')) === 0,
-      180_000,
-      'an email for every order and an empty outbox',
-    );
+    await expect
+      .poll(
+        async () =>
+          (await count('select count(distinct order_key) as n from emails')) >= ORDERS &&
+          (await count('select count(*) as n from outbox')) === 0,
+        { timeout: 180_000, interval: 200, message: 'an email for every order and an empty outbox' },
+      )
+      .toBe(true);
     // Deliveries whose ack was lost come back after the invisible duration and are skipped then.
-    await until(
-      () => invoicing.ledger.quietForMs() >= QUIET_MS && email.ledger.quietForMs() >= QUIET_MS,
-      120_000,
-      'a quiet period on both hops',
-    );
+    await expect
+      .poll(() => invoicing.ledger.quietForMs() >= QUIET_MS && email.ledger.quietForMs() >= QUIET_MS, {
+        timeout: 120_000,
+        interval: 200,
+        message: 'a quiet period on both hops',
+      })
+      .toBe(true);
     for (const hop of hops) {
       const running = hop.running;
       if (running === undefined) continue;

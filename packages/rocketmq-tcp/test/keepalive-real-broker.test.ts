@@ -6,10 +6,18 @@
 // enough for a dozen pings and reads grpc-js's own trace: every ping answered, no GOAWAY, the
 // connection kept.
 import { randomBytes } from 'node:crypto';
-import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
+import {
+  type ConsumerProcess,
+  type RocketMQBroker,
+  realBrokerSkipReason,
+  startRocketMQBroker,
+} from '@idem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildConsumer, startChildConsumer } from './support/child-consumer.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from './support/child-consumer.js';
 import { type RealProducer, startRealProducer } from './support/real-producer.js';
 
 // Idle time: long enough for grpc-java's ping strikes (more than two pings per permitted interval) to be
@@ -20,7 +28,7 @@ describe('gRPC keepalive against a real RocketMQ 5 proxy', () => {
   let broker: RocketMQBroker | undefined;
   let startFailure: unknown;
   let database: EffectsDatabase | undefined;
-  let child: ChildConsumer | undefined;
+  let child: ConsumerProcess | undefined;
   let producer: RealProducer | undefined;
 
   beforeAll(async () => {

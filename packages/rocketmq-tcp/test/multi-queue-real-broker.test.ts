@@ -5,8 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
 import { createTcpConsumer, type TcpConsumer } from '../src/index.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
 import { orderHandlersFor } from './support/order-handlers-for.js';
 import { sendOverEveryQueue } from './support/send-over-every-queue.js';
 

@@ -1,12 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
-import { afterEach, expect, inject, it } from 'vitest';
+import { afterEach, it } from 'vitest';
 import type { ChainBroker } from '../../../test-support/outbox-chain/chain-broker.js';
-import { expectExactlyOnceChain, formatChainTable } from '../../../test-support/outbox-chain/chain-report.js';
-import { runOutboxChain } from '../../../test-support/outbox-chain/run-outbox-chain.js';
+import { expectOutboxChainExactlyOnce } from '../../../test-support/outbox-chain/expect-outbox-chain.js';
 
 const RESTART_DOWN_MS = 5000;
-const KILLS = 3;
 
 let peer: RocketMQPeer | undefined;
 afterEach(async () => {
@@ -33,19 +30,6 @@ function tcpChainBroker(target: RocketMQPeer): ChainBroker {
 
 it('delivers one invoice and one email per order through two TCP services, across duplicates, a broker restart and kill -9 of the sender', async () => {
   peer = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
-  const report = await runOutboxChain({
-    broker: tcpChainBroker(peer),
-    databaseUrl: inject('databaseUrl'),
-    fixture: fileURLToPath(new URL('./fixtures/chain-service.ts', import.meta.url)),
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    orders: Number(process.env.IDEM_CHAIN_ORDERS ?? 2000),
-    duplicateRate: 0.1,
-    kills: KILLS,
-    log: (line) => console.warn(line),
-    settleTimeoutMs: 240_000,
-  });
-  console.warn(formatChainTable(report));
-  expectExactlyOnceChain(report, { kills: KILLS });
-  expect(report.faults).toBe(1);
+  await expectOutboxChainExactlyOnce(tcpChainBroker(peer), new URL('..', import.meta.url));
   // About two minutes on an idle 2-core machine; the timeout leaves room for a loaded one.
 }, 480_000);

@@ -7,8 +7,11 @@ import { createOutboxRelay, sendInTransaction } from '@idem/core';
 import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
 import { createTcpConsumer, createTcpProducer } from '../src/index.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
 import { orderHandlersFor } from './support/order-handlers-for.js';
 
 const GROUPS = 50;

@@ -10,7 +10,10 @@ import {
   startRocketMQPeer,
 } from '@idem/testing';
 import { afterEach, expect, it, vi } from 'vitest';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/relay-process.ts', import.meta.url));
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BlackholeProxy,
   type RocketMQPeer,
@@ -7,18 +6,18 @@ import {
   startRocketMQPeer,
 } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTcpConsumer, createTcpProducer, type TcpConsumer } from '../src/index.js';
+import {
+  expectConsumesAfterBlackhole,
+  expectSendsAfterBlackhole,
+} from '../../../test-support/adapters/blackhole-scenarios.js';
+import { processedClock } from '../../../test-support/adapters/expect-consumption-resumes.js';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
   type EffectTables,
-} from './support/effects-database.js';
-import { OrderHandlers } from './support/order-handlers.js';
-import { producerMessage } from './support/producer-messages.js';
-
-// The scenario of issue 14: packets stop for 20 s, and the connections open before or during
-// that never carry anything again; only new ones work.
-const FAULT_MS = 20_000;
+} from '../../../test-support/effects/effects-database.js';
+import { OrderHandlers } from '../../../test-support/effects/order-handlers.js';
+import { createTcpConsumer, createTcpProducer, type TcpConsumer } from '../src/index.js';
 
 async function freeLoopbackPort(): Promise<number> {
   const server = createServer();
@@ -54,7 +53,7 @@ describe('createTcpConsumer through a silent network failure', () => {
     );
     const database: EffectsDatabase = await createEffectsDatabase();
     cleanups.push(() => database.drop());
-    let lastProcessedAt = 0;
+    const clock = processedClock();
     const consumer: TcpConsumer = createTcpConsumer<EffectTables>({
       endpoints: proxy.endpoints,
       consumerGroup: 'billing',
@@ -62,32 +61,17 @@ describe('createTcpConsumer through a silent network failure', () => {
       schema: database.schema,
       handlers: [new OrderHandlers()],
       invisibleDurationMs: 3000,
-      onEvent: (event) => {
-        if (event.type === 'settled' && event.result.outcome === 'processed') lastProcessedAt = Date.now();
-      },
+      onEvent: clock.onEvent,
     });
     cleanups.push(() => consumer.stop());
     await consumer.start();
-    peer.publish({ topic: 'orders', body: 'order 0', keys: ['order-0'] });
-    await expect.poll(() => consumer.health().outcomes.processed, { timeout: 30_000 }).toBe(1);
-
-    const faultAt = Date.now();
-    proxy.blackhole({ starved: 'stay-dead' });
-    peer.publish({ topic: 'orders', body: 'order 1', keys: ['order-1'] });
-    await expect
-      .poll(() => consumer.health().broker.reachable, { timeout: FAULT_MS, interval: 100 })
-      .toBe(false);
-    const detectedMs = Date.now() - faultAt;
-    // The fault's length is the scenario, not a wait for something to be ready.
-    await sleep(Math.max(0, FAULT_MS - detectedMs));
-    const healAt = Date.now();
-    proxy.pass();
-    await expect.poll(() => consumer.health().outcomes.processed, { timeout: 60_000 }).toBe(2);
-    console.warn(
-      `tcp blackhole on the peer: unreachable after ${(detectedMs / 1000).toFixed(1)} s of the fault; ` +
-        `first message processed ${((lastProcessedAt - healAt) / 1000).toFixed(1)} s after new connections worked; ` +
-        `proxy ${JSON.stringify(proxy.stats())}`,
-    );
+    await expectConsumesAfterBlackhole({
+      consumer,
+      clock,
+      proxy,
+      publish: (n) => peer.publish({ topic: 'orders', body: `order ${n}`, keys: [`order-${n}`] }),
+      label: 'tcp blackhole on the peer',
+    });
     expect(await database.effectCount()).toBe(2);
   }, 120_000);
 
@@ -100,16 +84,7 @@ describe('createTcpConsumer through a silent network failure', () => {
     const producer = createTcpProducer({ endpoints: proxy.endpoints, topics: ['orders'] });
     cleanups.push(() => producer.stop());
     await producer.start();
-    expect((await producer.send([producerMessage('orders', 'order', 0)]))[0]?.status).toBe('sent');
-    proxy.blackhole({ starved: 'stay-dead' });
-    await sleep(FAULT_MS);
-    const healAt = Date.now();
-    proxy.pass();
-    const [outcome] = await producer.send([producerMessage('orders', 'order', 1)]);
-    console.warn(
-      `tcp producer blackhole on the peer: sent ${((Date.now() - healAt) / 1000).toFixed(1)} s after new connections worked`,
-    );
-    expect(outcome?.status).toBe('sent');
+    await expectSendsAfterBlackhole(producer, proxy, 'tcp');
     expect(peer.stats().published).toBe(2);
   }, 120_000);
 });

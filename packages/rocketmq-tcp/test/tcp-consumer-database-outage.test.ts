@@ -1,6 +1,6 @@
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@idem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEffectsDatabase } from './support/effects-database.js';
+import { createEffectsDatabase } from '../../../test-support/effects/effects-database.js';
 import { GROUP, useTcpFixture } from './support/tcp-fixture.js';
 
 describe('createTcpConsumer through a Postgres outage', () => {

@@ -1,8 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import type { ConsumerProcess } from '@idem/testing';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildConsumer, startChildConsumer } from './support/child-consumer.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from './support/child-consumer.js';
 
 /**
  * Process lifetime after stop(), in child processes: the test runner keeps its own event loop
@@ -16,7 +20,7 @@ const GIVE_UP_MS = 20_000;
 const peerAndConsumer = fileURLToPath(new URL('./fixtures/peer-and-consumer-process.ts', import.meta.url));
 
 async function exitedWithin(
-  child: ChildConsumer,
+  child: ConsumerProcess,
   ms: number,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'still running'> {
   let timer: NodeJS.Timeout | undefined;

@@ -4,18 +4,6 @@ import { BACKENDS, type BackendFixture, useBackend } from './support/backend-fix
 import { startChildConsumer } from './support/child-consumer.js';
 import { DeliveryLedger, settledCount } from './support/delivery-ledger.js';
 
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
 describe.each(BACKENDS)('a TCP consumer process on the %s', (backend) => {
   const setup = useBackend(backend);
 
@@ -48,11 +36,13 @@ describe.each(BACKENDS)('a TCP consumer process on the %s', (backend) => {
     const firstLedger = ledger.track('first');
     const first = await startChildConsumer(childEnv(fixture, 'batch', 50), { onLine: firstLedger.onLine });
     const firstRun = firstLedger.incarnation;
-    await until(
-      () => firstRun.settled.processed >= 100 && firstRun.received - settledCount(firstRun) >= 8,
-      60_000,
-      'a batch in flight after 100 processed',
-    );
+    await expect
+      .poll(() => firstRun.settled.processed >= 100 && firstRun.received - settledCount(firstRun) >= 8, {
+        timeout: 60_000,
+        interval: 50,
+        message: 'a batch in flight after 100 processed',
+      })
+      .toBe(true);
     // Kill inside the next batch: delivered, its transaction open, not yet acked.
     await sleep(150);
     const inFlight = firstRun.received - settledCount(firstRun);
@@ -63,13 +53,21 @@ describe.each(BACKENDS)('a TCP consumer process on the %s', (backend) => {
 
     const secondLedger = ledger.track('second');
     const second = await startChildConsumer(childEnv(fixture, 'batch', 0), { onLine: secondLedger.onLine });
-    await until(async () => (await database.effectCount()) >= 600, 120_000, '600 effects');
+    await expect
+      .poll(async () => (await database.effectCount()) >= 600, {
+        timeout: 120_000,
+        interval: 50,
+        message: '600 effects',
+      })
+      .toBe(true);
     // The killed batch comes back after its invisible duration; wait for it to be skipped or processed.
-    await until(
-      () => ledger.deliveries.some((delivery) => delivery.attempt > 1) && ledger.quietForMs() > 1000,
-      60_000,
-      'the redelivery of the killed batch',
-    );
+    await expect
+      .poll(() => ledger.deliveries.some((delivery) => delivery.attempt > 1) && ledger.quietForMs() > 1000, {
+        timeout: 60_000,
+        interval: 50,
+        message: 'the redelivery of the killed batch',
+      })
+      .toBe(true);
     second.process.kill('SIGTERM');
     await second.exited;
 
@@ -91,7 +89,13 @@ describe.each(BACKENDS)('a TCP consumer process on the %s', (backend) => {
     const ledger = new DeliveryLedger();
     const tracked = ledger.track('child');
     const child = await startChildConsumer(childEnv(fixture, 'single', 30), { onLine: tracked.onLine });
-    await until(() => tracked.incarnation.settled.processed >= 50, 60_000, '50 processed');
+    await expect
+      .poll(() => tracked.incarnation.settled.processed >= 50, {
+        timeout: 60_000,
+        interval: 50,
+        message: '50 processed',
+      })
+      .toBe(true);
     const stopRequestedAt = Date.now();
     child.process.kill('SIGTERM');
     const exit = await child.exited;

@@ -12,7 +12,7 @@ import {
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@idem/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEffectsDatabase, type EffectTables } from './support/effects-database.js';
+import { createEffectsDatabase, type EffectTables } from '../../../test-support/effects/effects-database.js';
 import { GROUP, useTcpFixture } from './support/tcp-fixture.js';
 
 interface LogLine {

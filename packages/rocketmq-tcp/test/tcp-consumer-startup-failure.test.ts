@@ -2,9 +2,12 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../test-support/effects/effects-database.js';
 import { createTcpConsumer } from '../src/index.js';
 import { startupFailureReason } from '../src/startup-failure-reason.js';
-import { createEffectsDatabase, type EffectsDatabase } from './support/effects-database.js';
 import { orderHandlersFor } from './support/order-handlers-for.js';
 
 /** A loopback port nothing listens on: bound once by the OS, then released. */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, useBackend } from './support/backend-fixture.js';
 
@@ -9,14 +8,6 @@ const RESTARTS = [
   { mode: 'graceful', downMs: 3500 },
   { mode: 'kill', downMs: 5000 },
 ] as const;
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 describe.each(BACKENDS)('createTcpConsumer through broker upgrades on the %s', (backend) => {
   const setup = useBackend(backend);
@@ -50,7 +41,9 @@ describe.each(BACKENDS)('createTcpConsumer through broker upgrades on the %s', (
     const backAt: number[] = [];
     for (const [index, options] of RESTARTS.entries()) {
       const target = ((index + 1) * messages) / 4;
-      await until(() => consumer.health().outcomes.processed >= target, 120_000);
+      await expect
+        .poll(() => consumer.health().outcomes.processed >= target, { timeout: 120_000, interval: 100 })
+        .toBe(true);
       const began = Date.now();
       await restart(options);
       backAt.push(Date.now());

@@ -1,44 +1,4 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { startRocketMQPeer } from '@idem/testing';
-import { expect, it } from 'vitest';
+import { itSendsThroughAnOutageFromAProcess } from '../../../test-support/adapters/producer-process.js';
+import { tcpAdapterUnderTest } from './support/tcp-adapter-under-test.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/producer-process.ts', import.meta.url));
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-
-it('a producer process sends through a broker outage and exits by itself after stop()', async () => {
-  const peer = await startRocketMQPeer();
-  try {
-    const child = spawn(process.execPath, ['--conditions=@idem/source', '--import', 'tsx', fixture], {
-      cwd: packageDir,
-      env: { ...process.env, IDEM_TEST_ENDPOINTS: peer.endpoints },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await expect.poll(() => output, { timeout: 60_000, interval: 50 }).toContain('ready');
-    // The broker goes down before the child sends: every message meets the outage.
-    const restarted = peer.restart({ downMs: 4000 });
-    child.stdin.end('go\n');
-    await restarted;
-    await expect.poll(() => output, { timeout: 60_000, interval: 50 }).toMatch(/stopped|Error/);
-    // After stop() nothing may keep the process alive: it ends on its own, well within seconds.
-    const code = await Promise.race([
-      exited,
-      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 10_000).unref()),
-    ]);
-    if (code === 'still running') child.kill('SIGKILL');
-    expect(code, output).toBe(0);
-    expect(output).toContain(JSON.stringify(['sent', 'sent', 'sent', 'sent', 'sent']));
-    const keys = peer.messages('orders').map((message) => message.keys[0]);
-    for (let n = 0; n < 5; n++) expect(keys).toContain(`child-${n}`);
-  } finally {
-    await peer.stop();
-  }
-}, 90_000);
+itSendsThroughAnOutageFromAProcess(tcpAdapterUnderTest({}));

@@ -1,43 +1,27 @@
-import type { MessageProducer, SendOutcome } from '@idem/core';
+import type { MessageProducer } from '@idem/core';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { describeProducerScenarios } from '../../../test-support/adapters/producer-scenarios.js';
+import { LogRecorder } from '../../../test-support/log-recorder.js';
+import { producerMessage, producerMessages, sentIds } from '../../../test-support/producer-messages.js';
+import { stopAfterTest } from '../../../test-support/stop-after-test.js';
 import { createTcpProducer } from '../src/index.js';
-import { LogRecorder } from './support/log-recorder.js';
-import { producerMessage, producerMessages } from './support/producer-messages.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  // Producers first, then the peer: a client must say goodbye before its broker goes away.
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function peerWith(options: Parameters<typeof startRocketMQPeer>[0] = {}): Promise<RocketMQPeer> {
-  const peer = await startRocketMQPeer(options);
-  cleanups.push(() => peer.stop());
-  return peer;
-}
+import { tcpAdapterUnderTest } from './support/tcp-adapter-under-test.js';
 
 async function producerOn(
   peer: RocketMQPeer,
   options: Partial<Parameters<typeof createTcpProducer>[0]> = {},
 ): Promise<MessageProducer> {
-  const producer = createTcpProducer({ endpoints: peer.endpoints, maxRetryDelayMs: 500, ...options });
+  const producer = stopAfterTest(
+    createTcpProducer({ endpoints: peer.endpoints, maxRetryDelayMs: 500, ...options }),
+  );
   await producer.start();
-  cleanups.push(() => producer.stop());
   return producer;
-}
-
-function sentIds(outcomes: readonly SendOutcome[]): string[] {
-  return outcomes.map((outcome) => {
-    if (outcome.status !== 'sent')
-      throw new Error(`not sent: ${outcome.error.code} ${outcome.error.message}`);
-    return outcome.messageId;
-  });
 }
 
 describe('createTcpProducer', () => {
   it('delivers tag, keys, properties, body, message group and delivery time as given', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const producer = await producerOn(peer, { topics: ['orders'] });
     const deliverAt = new Date(Date.now() + 60_000);
     const outcomes = await producer.send([
@@ -65,32 +49,8 @@ describe('createTcpProducer', () => {
     expect(byKey('order-2')?.deliverAt?.getTime()).toBe(deliverAt.getTime());
   });
 
-  it('sends the messages of one message group in the order given', async () => {
-    const peer = await peerWith();
-    const producer = await producerOn(peer);
-    const messages = producerMessages('orders', 12, 'step', { messageGroup: 'customer-1' });
-    sentIds(await producer.send(messages));
-    expect(peer.messages('orders').map((message) => message.keys[0])).toEqual(messages.map((m) => m.keys[0]));
-  });
-
-  it('reports an unknown topic as a rejection that is not retried and does not hold back other messages', async () => {
-    const peer = await peerWith({ topics: ['orders'] });
-    const producer = await producerOn(peer, { retryForMs: 600_000 });
-    const outcomes = await producer.send([
-      producerMessage('no-such-topic', 'lost', 0),
-      ...producerMessages('orders', 3),
-    ]);
-
-    expect(outcomes[0]).toMatchObject({
-      status: 'failed',
-      error: { code: 'MESSAGE_REJECTED', retryable: false },
-    });
-    expect(outcomes.slice(1).map((outcome) => outcome.status)).toEqual(['sent', 'sent', 'sent']);
-    expect(peer.messages('orders')).toHaveLength(3);
-  });
-
   it('reports a body above the broker limit as a rejection', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const producer = await producerOn(peer, { retryForMs: 600_000 });
     const big = producerMessage('orders', 'big', 0, { body: Buffer.alloc(4 * 1024 * 1024 + 1) });
     const [outcome] = await producer.send([big]);
@@ -101,7 +61,7 @@ describe('createTcpProducer', () => {
   });
 
   it('delivers every message sent through a broker restart, logging one warning and one recovery line', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const logger = new LogRecorder();
     const producer = await producerOn(peer, { logger });
     sentIds(await producer.send(producerMessages('orders', 2, 'before')));
@@ -125,7 +85,7 @@ describe('createTcpProducer', () => {
   }, 60_000);
 
   it('reports a retryable failure when an abort signal ends the retries', async () => {
-    const peer = await peerWith();
+    const peer = stopAfterTest(await startRocketMQPeer());
     const producer = await producerOn(peer);
     const restarted = peer.restart({ downMs: 3000 });
     const controller = new AbortController();
@@ -136,3 +96,5 @@ describe('createTcpProducer', () => {
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'SEND_FAILED', retryable: true } });
   });
 });
+
+describeProducerScenarios(tcpAdapterUnderTest({}));

@@ -75,3 +75,8 @@ export type {
   RocketMQPeerStats,
 } from './rocketmq-peer/rocketmq-peer-types.js';
 export { startRocketMQPeer } from './rocketmq-peer/start-rocketmq-peer.js';
+export {
+  createTestSchema,
+  type TestSchema,
+  type TestSchemaOptions,
+} from './test-schema/create-test-schema.js';

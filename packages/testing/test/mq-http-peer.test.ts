@@ -150,10 +150,12 @@ describe('MQ HTTP peer with the real @aliyunmq/mq-http-sdk', () => {
   it('answers a waiting long poll as soon as a message is published', async () => {
     const { peer, client } = await start();
     const consuming = client.getConsumer('', 'orders', 'GID_a').consumeMessage(16, 30);
-    await peer.waitUntil(() => peer.stats().requests === 1);
+    await peer.waitUntil(() => peer.stats().heldPolls === 1);
+    expect(peer.stats().requests).toBe(1);
     peer.publish({ topic: 'orders', body: 'late' });
     const { body } = await consuming;
     expect(body.map((message) => message.MessageBody)).toEqual(['late']);
+    expect(peer.stats().heldPolls).toBe(0);
   });
 
   it('refuses a wrong secret with SignatureDoesNotMatch and an unknown key with AccessDenied', async () => {

@@ -5,20 +5,11 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ensureRocketMQJars, RocketMQBrokerError, startRocketMQBroker } from '../src/index.js';
 import { parseJavaMajorVersion } from '../src/rocketmq-broker/find-java.js';
 import { updateGroupArgs, updateTopicArgs } from '../src/rocketmq-broker/rocketmq-admin.js';
-
-async function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const giveUpAt = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`${what} did not happen within ${ms} ms`);
-    await sleep(100);
-  }
-}
 
 /** True while `pid` is a live process; a zombie (exited, not yet reaped by its parent) is dead. */
 function isAlive(pid: number): boolean {
@@ -52,22 +43,26 @@ describe('startRocketMQBroker safety nets and errors', () => {
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
-      await eventually(
-        () => output.includes('"pids"') || child.exitCode !== null,
-        120_000,
-        'broker start in a child',
-      );
+      await expect
+        .poll(() => output.includes('"pids"') || child.exitCode !== null, {
+          timeout: 120_000,
+          interval: 100,
+          message: 'broker start in a child',
+        })
+        .toBe(true);
       const line = output.split('\n').find((text) => text.includes('"pids"'));
       expect(line, output).toBeDefined();
       const ready: { pids: number[]; logsDir: string } = JSON.parse(line ?? '{}');
       expect(ready.pids.filter(isAlive)).toHaveLength(2);
       child.kill('SIGKILL');
       await exited;
-      await eventually(
-        () => ready.pids.filter(isAlive).length === 0,
-        10_000,
-        'the JVMs dying with their parent',
-      );
+      await expect
+        .poll(() => ready.pids.filter(isAlive).length === 0, {
+          timeout: 10_000,
+          interval: 100,
+          message: 'the JVMs dying with their parent',
+        })
+        .toBe(true);
       // No exit handler ran, so the temporary directory stays: remove it here.
       await rm(join(ready.logsDir, '..'), { recursive: true, force: true });
     } finally {

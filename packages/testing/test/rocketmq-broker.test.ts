@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { format } from 'node:util';
 import type * as RocketMQ from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { within } from '../../../test-support/within.js';
 import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '../src/index.js';
 
 const require = createRequire(import.meta.url);
@@ -74,18 +75,6 @@ interface Client {
   shutdown(): Promise<void>;
 }
 
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A.4-5/6: startup can hang, and a failed one leaves timers behind. */
 async function started<T extends Client>(client: T): Promise<T> {
   try {
@@ -147,14 +136,6 @@ function recordingPushConsumer(
     },
   });
   return { consumer, received };
-}
-
-async function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const giveUpAt = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`${what} did not happen within ${ms} ms`);
-    await sleep(100);
-  }
 }
 
 /** Sends, retrying while the broker is still coming back (the client's own 3 attempts are quick). */
@@ -288,7 +269,13 @@ describe('startRocketMQBroker (real RocketMQ 5, real rocketmq-client-nodejs)', (
     );
     clients.push(await started(consumer), sender);
     await sender.send({ topic: 'idem_broker_late', keys: ['late-1'], body: Buffer.from('late') });
-    await eventually(() => received.has('late-1'), 30_000, 'delivery on a topic created after the start');
+    await expect
+      .poll(() => received.has('late-1'), {
+        timeout: 30_000,
+        interval: 100,
+        message: 'delivery on a topic created after the start',
+      })
+      .toBe(true);
   });
 
   for (const mode of ['kill', 'graceful'] as const) {
@@ -299,7 +286,13 @@ describe('startRocketMQBroker (real RocketMQ 5, real rocketmq-client-nodejs)', (
       await started(consumer);
       try {
         await sender.send({ topic: TOPIC, tag: mode, keys: [`${mode}-before`], body: Buffer.from('before') });
-        await eventually(() => received.has(`${mode}-before`), 30_000, 'delivery before the restart');
+        await expect
+          .poll(() => received.has(`${mode}-before`), {
+            timeout: 30_000,
+            interval: 100,
+            message: 'delivery before the restart',
+          })
+          .toBe(true);
         const pidsBefore = broker.pids;
 
         await broker.restart({ mode, downMs: 2000 });
@@ -312,11 +305,13 @@ describe('startRocketMQBroker (real RocketMQ 5, real rocketmq-client-nodejs)', (
           { topic: TOPIC, tag: mode, keys: [`${mode}-after`], body: Buffer.from('after') },
           30_000,
         );
-        await eventually(
-          () => received.has(`${mode}-after`),
-          60_000,
-          `delivery after restart({ mode: '${mode}' })`,
-        );
+        await expect
+          .poll(() => received.has(`${mode}-after`), {
+            timeout: 60_000,
+            interval: 100,
+            message: `delivery after restart({ mode: '${mode}' })`,
+          })
+          .toBe(true);
       } finally {
         await shutdownAll(consumer, sender);
       }

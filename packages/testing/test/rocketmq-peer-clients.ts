@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import type * as RocketMQ from 'rocketmq-client-nodejs';
+import { within } from '../../../test-support/within.js';
 
 const require = createRequire(import.meta.url);
 
@@ -44,19 +45,6 @@ loggerModule.getDefaultLogger = () => quietLogger();
 
 /** The client package, loaded through the same CommonJS instance as the patched logger. */
 export const rocketmq: typeof RocketMQ = require('rocketmq-client-nodejs');
-
-/** Rejects when `promise` takes longer than `ms` (startup can wait forever for Settings, A.4-5). */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Client {
   startup(): Promise<void>;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createTestSchema } from '@idem/testing';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, beforeEach, inject, type TestContext } from 'vitest';
+import { afterEach, beforeEach, inject, type TestContext, test } from 'vitest';
 import { migrateToLatest } from '../../src/migrate.js';
 
 /** The application tables the test handlers write to. */
@@ -18,6 +18,8 @@ export interface TestDatabase {
   /** Every effect row, sorted by key. */
   effects(): Promise<TestTables['effects'][]>;
   count(table: 'processed_keys' | 'dead_letters' | 'effects'): Promise<number>;
+  /** Drops the schema; destroy `db` first. */
+  dropSchema(): Promise<void>;
 }
 
 /**
@@ -32,13 +34,7 @@ export function useTestDatabase(options: { poolSize?: number } = {}): () => Test
   });
   afterEach(async (context: TestContext) => {
     if (current === undefined) return;
-    const failed = context.task.result?.state === 'fail';
-    if (failed) {
-      console.warn(`kept schema ${current.schema} of failed test "${context.task.name}"`);
-    } else {
-      await sql`drop schema ${sql.id(current.schema)} cascade`.execute(current.db);
-    }
-    await current.db.destroy();
+    await releaseTestDatabase(current, context.task);
     current = undefined;
   });
   return () => {
@@ -47,11 +43,35 @@ export function useTestDatabase(options: { poolSize?: number } = {}): () => Test
   };
 }
 
+/**
+ * `useTestDatabase()` as a `test.extend` fixture: `databaseTest('...', async ({ database }) => ...)`
+ * gets a fresh schema (pool of 10), dropped when the test passes and kept when it fails.
+ */
+export const databaseTest = test.extend<{ database: TestDatabase }>({
+  database: async ({ task }, use) => {
+    const database = await createTestDatabase(10);
+    await use(database);
+    await releaseTestDatabase(database, task);
+  },
+});
+
+/** Closes the pool; drops the schema of a passing test, keeps a failing one's and says so. */
+async function releaseTestDatabase(
+  database: TestDatabase,
+  task: { readonly name: string; readonly result?: { readonly state?: string } },
+): Promise<void> {
+  await database.db.destroy();
+  if (task.result?.state === 'fail')
+    console.warn(`kept schema ${database.schema} of failed test "${task.name}"`);
+  else await database.dropSchema();
+}
+
 /** Creates a test schema and a pool bound to it; the caller destroys `db`. */
 export async function createTestDatabase(poolSize: number): Promise<TestDatabase> {
   const url = inject('databaseUrl');
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  const testSchema = await createTestSchema({ databaseUrl: url, prefix: 't' });
+  const schema = testSchema.name;
+  const pool = new pg.Pool({ connectionString: testSchema.url, max: poolSize });
   // Tests kill backends on purpose; an idle pooled client dying must not crash the run.
   pool.on('error', () => {});
   pool.on('connect', (client) => {
@@ -70,6 +90,7 @@ export async function createTestDatabase(poolSize: number): Promise<TestDatabase
     schema,
     url,
     pool,
+    dropSchema: () => testSchema.drop(),
     effects: async () => await db.selectFrom('effects').selectAll().orderBy('key').execute(),
     count: async (table) => {
       const row = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.${table}`)}`

@@ -1,40 +1,37 @@
-import { randomBytes } from 'node:crypto';
-import { migrateToLatest } from '@idem/core';
+import { createDatabase, migrateToLatest } from '@idem/core';
+import { createTestSchema } from '@idem/testing';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 
-/** A schema of its own for one test file: the app's tables in `name`, Idem's in `name_idem`. */
-export interface TestSchema {
-  readonly name: string;
-  readonly idemSchema: string;
-  /** The database URL with `search_path` set to the schema, so unqualified tables land there. */
+/** Two schemas of its own for one test file: the app's tables in one, Idem's (migrated) in the other. */
+export interface NestTestSchemas {
+  /** The database URL with `search_path` set to the app's schema, so unqualified tables land there. */
   readonly url: string;
+  /** Idem's schema, kept apart from the app's as a Nest service would configure it. */
+  readonly idemSchema: string;
   drop(): Promise<void>;
 }
 
-/** Creates a fresh schema (and Idem's beside it, migrated) in the tests' Postgres. */
-export async function createTestSchema(databaseUrl: string, db?: Kysely<unknown>): Promise<TestSchema> {
-  const name = `nest_${randomBytes(4).toString('hex')}`;
-  const idemSchema = `${name}_idem`;
-  await admin(databaseUrl, `create schema ${name}`);
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${name}`);
-  if (db !== undefined) await migrateToLatest(db, { schema: idemSchema });
+/** Creates the app's schema and Idem's beside it, migrated, in the tests' Postgres. */
+export async function createNestTestSchemas(databaseUrl: string): Promise<NestTestSchemas> {
+  const app = await createTestSchema({ databaseUrl, prefix: 'nest' });
+  const idem = await createTestSchema({ databaseUrl, prefix: 'nest_idem' });
+  const setup = createDatabase<unknown>({ connectionString: databaseUrl, maxConnections: 2 });
+  try {
+    await migrateToLatest(setup, { schema: idem.name });
+  } finally {
+    await setup.destroy();
+  }
   return {
-    name,
-    idemSchema,
-    url: url.toString(),
-    drop: () => admin(databaseUrl, `drop schema if exists ${name}, ${idemSchema} cascade`),
+    url: app.url,
+    idemSchema: idem.name,
+    drop: async () => {
+      await app.drop();
+      await idem.drop();
+    },
   };
 }
 
 /** Creates the `effects` table the test handlers write to. */
 export async function createEffectsTable(db: Kysely<unknown>): Promise<void> {
   await sql`create table effects (key text primary key, note text not null)`.execute(db);
-}
-
-async function admin(databaseUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client(databaseUrl);
-  await client.connect();
-  await client.query(statement).finally(() => client.end());
 }

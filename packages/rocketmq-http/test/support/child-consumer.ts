@@ -1,18 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { type ConsumerProcess, startConsumerProcess } from '@idem/testing';
+import type { ConsumerProcess } from '@idem/testing';
+import { startFixtureProcess } from '../../../../test-support/fixture-process/start-fixture-process.js';
 
-/** A consumer running in a child process (test/fixtures/consumer-process.ts). */
-export type ChildConsumer = ConsumerProcess;
-
-const fixture = fileURLToPath(new URL('../fixtures/consumer-process.ts', import.meta.url));
-const packageDir = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Starts the fixture with tsx (decorators) and workspace sources; resolves once it consumes. */
-export async function startChildConsumer(env: Record<string, string>): Promise<ChildConsumer> {
-  return await startConsumerProcess({
-    script: fixture,
-    nodeArgs: ['--conditions=@idem/source', '--import', 'tsx'],
-    cwd: packageDir,
+/** Starts test/fixtures/consumer-process.ts (an HTTP consumer service); resolves once it consumes. */
+export async function startChildConsumer(env: Record<string, string>): Promise<ConsumerProcess> {
+  return await startFixtureProcess({
+    script: new URL('../fixtures/consumer-process.ts', import.meta.url),
+    packageDir: new URL('../..', import.meta.url),
     env,
   });
 }

@@ -1,8 +1,12 @@
 import type { Socket } from 'node:net';
 import type { MqHttpPeer, MqHttpPeerOptions } from '@idem/testing';
 import { startMqHttpPeer } from '@idem/testing';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+  type EffectTables,
+} from '../../../../test-support/effects/effects-database.js';
 import { createHttpConsumer, type HttpConsumer, type HttpConsumerOptions } from '../../src/index.js';
-import { createEffectsDatabase, type EffectsDatabase, type EffectTables } from './effects-database.js';
 
 /** A peer, a private schema and the consumers of one test; `cleanUp()` stops them all. */
 export interface HttpTestKit {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import type { EffectsDatabase } from '../../../../test-support/effects/effects-database.js';
 import { type DeliveryLedger, settledCount } from '../support/delivery-ledger.js';
-import type { EffectsDatabase } from '../support/effects-database.js';
 import type { ChaosOptions } from './chaos-options.js';
 import type { ChaosReport } from './chaos-report.js';
 import type { ChaosWorkload } from './chaos-workload.js';

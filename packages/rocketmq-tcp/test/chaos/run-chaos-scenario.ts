@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumerProcess } from '@idem/testing';
 import {
   type EmbeddedPostgresServer,
   type RocketMQBroker,
@@ -7,9 +8,12 @@ import {
   startEmbeddedPostgres,
 } from '@idem/testing';
 import { sql } from 'kysely';
-import { type ChildConsumer, startChildConsumer } from '../support/child-consumer.js';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+} from '../../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from '../support/child-consumer.js';
 import { DeliveryLedger, type Incarnation } from '../support/delivery-ledger.js';
-import { createEffectsDatabase, type EffectsDatabase } from '../support/effects-database.js';
 import { type RealProducer, startRealProducer } from '../support/real-producer.js';
 import type { ChaosOptions } from './chaos-options.js';
 import { type ChaosFault, planChaosFaults } from './chaos-plan.js';
@@ -29,7 +33,7 @@ export interface ChaosScenarioHooks {
 }
 
 interface RunningChild {
-  readonly child: ChildConsumer;
+  readonly child: ConsumerProcess;
   readonly incarnation: Incarnation;
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RocketMQBroker } from '@idem/testing';
-import { type ChildConsumer, startChildConsumer } from '../support/child-consumer.js';
-import { createEffectsDatabase } from '../support/effects-database.js';
+import type { ConsumerProcess, RocketMQBroker } from '@idem/testing';
+import { createEffectsDatabase } from '../../../../test-support/effects/effects-database.js';
+import { startChildConsumer } from '../support/child-consumer.js';
 import { sendOverEveryQueue } from '../support/send-over-every-queue.js';
 
 /** One row of the scale-out table. */
@@ -47,7 +47,7 @@ export async function runScaleOut(
   await broker.createTopic({ name: topic, queues: options.queues });
   await broker.createGroup(group);
   const db = await createEffectsDatabase(databaseUrl);
-  const children: ChildConsumer[] = [];
+  const children: ConsumerProcess[] = [];
   try {
     const queueIds = await sendOverEveryQueue(namesrv, topic, options.messages);
     log(`${processes} process(es): ${queueIds.length} messages on ${new Set(queueIds).size} queues`);

@@ -8,9 +8,13 @@ import {
   startRocketMQPeer,
 } from '@idem/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+  type EffectTables,
+} from '../../../../test-support/effects/effects-database.js';
+import type { OrderHandlers } from '../../../../test-support/effects/order-handlers.js';
 import { createTcpConsumer, type TcpConsumer, type TcpConsumerOptions } from '../../src/index.js';
-import { createEffectsDatabase, type EffectsDatabase, type EffectTables } from './effects-database.js';
-import type { OrderHandlers } from './order-handlers.js';
 import { orderHandlersFor } from './order-handlers-for.js';
 import { type RealProducer, startRealProducer } from './real-producer.js';
 

@@ -1,11 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { type ConsumerProcess, startConsumerProcess } from '@idem/testing';
-
-/** A consumer running in a child process (test/fixtures/consumer-process.ts). */
-export type ChildConsumer = ConsumerProcess;
-
-const defaultScript = fileURLToPath(new URL('../fixtures/consumer-process.ts', import.meta.url));
-const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+import type { ConsumerProcess } from '@idem/testing';
+import { startFixtureProcess } from '../../../../test-support/fixture-process/start-fixture-process.js';
 
 /** Options of {@link startChildConsumer}. */
 export interface ChildConsumerOptions {
@@ -15,19 +9,15 @@ export interface ChildConsumerOptions {
   readonly script?: string;
 }
 
-/** Starts the fixture (or `options.script`) with tsx (decorators) and workspace sources; resolves once it consumes. */
+/** Starts test/fixtures/consumer-process.ts (a TCP consumer service), or `options.script`; resolves once it consumes. */
 export async function startChildConsumer(
   env: Record<string, string>,
   options: ChildConsumerOptions = {},
-): Promise<ChildConsumer> {
-  return await startConsumerProcess({
-    script: options.script ?? defaultScript,
-    nodeArgs: ['--conditions=@idem/source', '--import', 'tsx'],
-    cwd: packageDir,
+): Promise<ConsumerProcess> {
+  return await startFixtureProcess({
+    script: options.script ?? new URL('../fixtures/consumer-process.ts', import.meta.url),
+    packageDir: new URL('../..', import.meta.url),
     env,
-    ...(options.onLine === undefined
-      ? {}
-      : // Event lines are many; output() keeps only the rest.
-        { onLine: options.onLine, keepLine: (line: string) => !/^[RSA] /.test(line) }),
+    ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
   });
 }

@@ -1,6 +1,6 @@
 import { Consumer, type HandlerContext, Subscribe } from '@idem/core';
-import type { EffectTables } from './effects-database.js';
-import { OrderHandlers } from './order-handlers.js';
+import type { EffectTables } from '../../../../test-support/effects/effects-database.js';
+import { OrderHandlers } from '../../../../test-support/effects/order-handlers.js';
 
 /**
  * {@link OrderHandlers} subscribed to `topic` instead of `orders`: the real broker gets a fresh

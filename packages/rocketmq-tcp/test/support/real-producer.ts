@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as RocketMQ from 'rocketmq-client-nodejs';
+import { within } from '../../../../test-support/within.js';
 
 const require = createRequire(import.meta.url);
 const rocketmq: typeof RocketMQ = require('rocketmq-client-nodejs');
@@ -26,18 +27,6 @@ export interface RealProducer {
 }
 
 const silent = { info() {}, debug() {}, warn() {}, error() {}, close() {} };
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Starts a real Producer on `endpoints` for `topics` (their routes must exist). */
 export async function startRealProducer(endpoints: string, topics: readonly string[]): Promise<RealProducer> {

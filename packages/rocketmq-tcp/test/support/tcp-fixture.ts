@@ -1,8 +1,12 @@
 import { type RocketMQPeer, type RocketMQPeerOptions, startRocketMQPeer } from '@idem/testing';
 import { afterEach, beforeEach } from 'vitest';
+import {
+  createEffectsDatabase,
+  type EffectsDatabase,
+  type EffectTables,
+} from '../../../../test-support/effects/effects-database.js';
+import { OrderHandlers } from '../../../../test-support/effects/order-handlers.js';
 import { createTcpConsumer, type TcpConsumer, type TcpConsumerOptions } from '../../src/index.js';
-import { createEffectsDatabase, type EffectsDatabase, type EffectTables } from './effects-database.js';
-import { OrderHandlers } from './order-handlers.js';
 
 export const GROUP = 'billing';
 

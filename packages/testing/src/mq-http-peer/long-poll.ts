@@ -10,6 +10,8 @@ export interface LongPollOptions<T> {
   readonly onChange: (listener: () => void) => () => void;
   /** Aborts the wait: the promise rejects with the signal's reason. */
   readonly signal: AbortSignal;
+  /** Told `true` when the request starts waiting with nothing to deliver, `false` when it wakes. */
+  readonly onHold?: (held: boolean) => void;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function longPoll<T>(options: LongPollOptions<T>): Promise<T[]> {
     const now = Date.now();
     if (taken.length > 0 || now >= options.deadline) return taken;
     const wakeAt = Math.min(options.deadline, options.nextWakeAt() ?? options.deadline);
+    options.onHold?.(true);
     await new Promise<void>((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
@@ -35,6 +38,7 @@ export async function longPoll<T>(options: LongPollOptions<T>): Promise<T[]> {
       const unsubscribe = options.onChange(wake);
       options.signal.addEventListener('abort', wake, { once: true });
     });
+    options.onHold?.(false);
   }
 }
 

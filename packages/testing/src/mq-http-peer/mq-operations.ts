@@ -77,6 +77,9 @@ export async function consumeOperation(
     nextWakeAt: () => broker.nextVisibleAt(resource.namespace, resource.topic, group),
     onChange: (listener) => broker.onChange(listener),
     signal,
+    onHold: (held) => {
+      context.counters.heldPolls += held ? 1 : -1;
+    },
   });
   if (deliveries.length === 0) throw new MqServiceError(404, 'MessageNotExist', 'Message not exist.');
   return { kind: 'xml', status: 200, xml: encodeMessages(deliveries.map(toWireMessage)) };

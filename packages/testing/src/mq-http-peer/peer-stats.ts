@@ -35,6 +35,11 @@ export interface MqHttpPeerStats {
   readonly failedRequests: Readonly<Record<MqHttpOutageMode, number>>;
   /** Outages started. */
   readonly outages: number;
+  /**
+   * Consume requests the peer holds open right now, waiting for a message or their wait time:
+   * a gauge, not a counter. A test waits on it to know that a consumer's long poll is in flight.
+   */
+  readonly heldPolls: number;
 }
 
 /** The peer's mutable counters behind {@link MqHttpPeerStats}. */
@@ -49,6 +54,7 @@ export class PeerCounters {
   lostAcks = 0;
   lostAcksApplied = 0;
   outages = 0;
+  heldPolls = 0;
   readonly errors = new Map<string, number>();
   readonly failedRequests: Record<MqHttpOutageMode, number> = { refuse: 0, reset: 0, '503': 0, hang: 0 };
 
@@ -70,6 +76,7 @@ export class PeerCounters {
       errors: Object.fromEntries(this.errors),
       failedRequests: { ...this.failedRequests },
       outages: this.outages,
+      heldPolls: this.heldPolls,
     };
   }
 }

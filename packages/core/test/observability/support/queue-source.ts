@@ -7,14 +7,31 @@ import type { InboundMessage } from '../../../src/message.js';
  */
 export class QueueSource implements MessageSource<string> {
   readonly description = 'in-memory queue';
-  readonly leaseMs = undefined;
+  /** Set it to have the runtime extend deliveries; each extension appends `+` to the receipt. */
+  readonly leaseMs: number | undefined;
   readonly acked: string[] = [];
+  /** The `max` of every receive, in order: how many slots the runtime had free. */
+  readonly receives: number[] = [];
+  /** Every `extendLease` call: the receipt extended and by how long. */
+  readonly extensions: { readonly receipt: string; readonly ms: number }[] = [];
+  /** Every `retryLater` call. */
+  readonly retries: { readonly receipt: string; readonly delayMs: number }[] = [];
+  closed = false;
   /** While true, every ack rejects as if the broker were being upgraded. */
   failAcks = false;
   /** While true, every receive rejects as if the broker were unreachable. */
   unreachable = false;
   #queue: InboundMessage[] = [];
   #wake: (() => void) | undefined;
+
+  constructor(options: { readonly leaseMs?: number } = {}) {
+    this.leaseMs = options.leaseMs;
+  }
+
+  /** Messages pushed and not yet received. */
+  get queued(): number {
+    return this.#queue.length;
+  }
 
   push(...messages: InboundMessage[]): void {
     this.#queue.push(...messages);
@@ -24,6 +41,7 @@ export class QueueSource implements MessageSource<string> {
   async start(): Promise<void> {}
 
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage<string>[]> {
+    this.receives.push(max);
     if (this.unreachable) throw new Error('connect ECONNREFUSED (queue marked unreachable)');
     if (this.#queue.length === 0 && !signal.aborted) {
       // A short long-poll: wake on a push, a stop, or after 50 ms to re-check the flags.
@@ -39,6 +57,8 @@ export class QueueSource implements MessageSource<string> {
         signal.addEventListener('abort', done, { once: true });
       });
     }
+    // As the MessageSource contract says: an aborted receive resolves empty.
+    if (signal.aborted) return [];
     return this.#queue.splice(0, max).map((message) => ({ message, receipt: message.messageId }));
   }
 
@@ -47,5 +67,16 @@ export class QueueSource implements MessageSource<string> {
     this.acked.push(...receipts);
   }
 
-  async close(): Promise<void> {}
+  async retryLater(receipt: string, delayMs: number): Promise<void> {
+    this.retries.push({ receipt, delayMs });
+  }
+
+  async extendLease(receipt: string, ms: number): Promise<string> {
+    this.extensions.push({ receipt, ms });
+    return `${receipt}+`;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }

@@ -1,14 +1,14 @@
 import type { LogFields, Logger } from '@idem/core';
 
-/** One line a {@link CaptureLogger} recorded. */
+/** One line a {@link LogRecorder} recorded. */
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly message: string;
   readonly fields: LogFields;
 }
 
-/** A logger that keeps every line with its fields, for assertions on what a consumer logged. */
-export class CaptureLogger implements Logger {
+/** A logger that keeps every line with its fields, for assertions on what a consumer or producer logged. */
+export class LogRecorder implements Logger {
   readonly lines: LogLine[] = [];
 
   debug(fields: LogFields, message: string): void {
@@ -22,6 +22,11 @@ export class CaptureLogger implements Logger {
   }
   error(fields: LogFields, message: string): void {
     this.lines.push({ level: 'error', message, fields });
+  }
+
+  /** Messages of the lines at `level`. */
+  at(level: LogLine['level']): string[] {
+    return this.lines.filter((line) => line.level === level).map((line) => line.message);
   }
 
   /** Lines at info, warn or error: what an operator sees with the usual log level. */

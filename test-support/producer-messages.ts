@@ -1,4 +1,4 @@
-import type { ProducerMessage } from '@idem/core';
+import type { ProducerMessage, SendOutcome } from '@idem/core';
 
 /** `count` outbox-like messages to `topic`, each with its own key `<prefix>-<n>` and body. */
 export function producerMessages(
@@ -28,4 +28,13 @@ export function producerMessage(
   extra: Partial<ProducerMessage> = {},
 ): ProducerMessage {
   return { ...(producerMessages(topic, n + 1, prefix)[n] as ProducerMessage), ...extra };
+}
+
+/** The broker's message ids of `outcomes`; throws, naming the error, if one was not sent. */
+export function sentIds(outcomes: readonly SendOutcome[]): string[] {
+  return outcomes.map((outcome) => {
+    if (outcome.status !== 'sent')
+      throw new Error(`not sent: ${outcome.error.code} ${outcome.error.message}`);
+    return outcome.messageId;
+  });
 }

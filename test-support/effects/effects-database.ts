@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { createDatabase, migrateToLatest } from '@idem/core';
+import { createTestSchema } from '@idem/testing';
 import { type Generated, type Kysely, sql } from 'kysely';
 import { inject } from 'vitest';
 
@@ -17,7 +17,10 @@ export interface EffectTables {
   };
 }
 
-/** A private schema for one test: Idem's tables plus `effects`, reached through `search_path`. */
+/**
+ * A private schema for one test of either adapter: Idem's tables plus `effects`, reached through
+ * `search_path`.
+ */
 export interface EffectsDatabase {
   readonly db: Kysely<EffectTables>;
   readonly schema: string;
@@ -33,9 +36,9 @@ export interface EffectsDatabase {
 
 /** Creates the schema on `url` (the run's Postgres by default). */
 export async function createEffectsDatabase(url: string = inject('databaseUrl')): Promise<EffectsDatabase> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const withPath = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const db = createDatabase<EffectTables>({ connectionString: withPath, maxConnections: 10 });
+  const testSchema = await createTestSchema({ databaseUrl: url, prefix: 't' });
+  const schema = testSchema.name;
+  const db = createDatabase<EffectTables>({ connectionString: testSchema.url, maxConnections: 10 });
   await migrateToLatest(db, { schema });
   // No unique constraint on purpose: a second effect for a key must be counted, not rejected.
   await sql`create table effects (key text not null, transport text not null, message_group text, seq bigserial, attempt int not null)`.execute(
@@ -46,7 +49,7 @@ export async function createEffectsDatabase(url: string = inject('databaseUrl'))
   return {
     db,
     schema,
-    url: withPath,
+    url: testSchema.url,
     effectCount: () => count('select count(*) as n from effects'),
     duplicateEffects: async () =>
       (
@@ -73,8 +76,8 @@ export async function createEffectsDatabase(url: string = inject('databaseUrl'))
       return groups;
     },
     async drop() {
-      await sql`drop schema ${sql.id(schema)} cascade`.execute(db);
       await db.destroy();
+      await testSchema.drop();
     },
   };
 }
