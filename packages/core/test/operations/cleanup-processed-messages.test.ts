@@ -144,6 +144,30 @@ describe('cleanupProcessedMessages', () => {
     expect((await keys()).filter((key) => key.startsWith('expired-'))).toEqual([]);
   });
 
+  it('claims into the newest older slice when the current slice has no partition to route to', async () => {
+    const { db, schema } = database();
+    await cleanupProcessedMessages(db, { schema, dedupWindowMs: 4 * DAY });
+    await backdate(database(), 2 * DAY);
+    // Slices 0-2 have started; slice 3 is listed as started but has no partition, as a slice
+    // missing from a session's partition routing looks to its claims.
+    await sql`insert into ${sql.table(`${schema}.processed_message_slices`)} (slice, starts_at)
+      values (3, now() - interval '1 second')`.execute(db);
+    const processor = createProcessor({
+      db,
+      schema,
+      handlers: [new OrderHandlers()],
+      consumerGroup: 'billing',
+    });
+    const first = inboundMessage({ keys: ['routed-back'] });
+    expect((await processor.dispatch(first)).outcome).toBe('processed');
+    expect((await processor.dispatch(redeliveryOf(first))).outcome).toBe('duplicate');
+    const stored = await sql<{ slice: number }>`
+      select slice from ${sql.table(`${schema}.processed_keys`)} where idempotency_key = 'routed-back'`.execute(
+      db,
+    );
+    expect(stored.rows).toEqual([{ slice: 2 }]);
+  });
+
   it('empties the pre-upgrade table in one statement once its newest key is older than the window', async () => {
     const { db, schema } = database();
     await insertLegacyKeys(database(), { keys: ['legacy-old'], ageMs: 5 * DAY });
