@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { type ConsumerEvent, type Logger, silentLogger } from '@idem/core';
 
 /**
@@ -34,12 +35,40 @@ export function fixtureLogger(): Logger {
   return process.env.IDEM_TEST_LOG === '1' ? printingLogger() : silentLogger;
 }
 
+let stdoutBlocks = false;
+
+/**
+ * Makes `process.stdout.write` return only once the line is in the pipe to the parent. Node
+ * writes to a pipe without blocking: when the parent (a test runner on a loaded machine) reads
+ * slower than the child prints and the pipe's buffer is full, `write` returns with the line
+ * still queued in this process, the consumer goes on to ack the message, and a SIGKILL then
+ * loses the line while the ack stands: the parent's ledger counts a message that was settled
+ * as never settled. Blocking, a printed line is in the kernel's pipe buffer, which outlives
+ * this process. Node has no public API for it: `setBlocking` is the pipe handle's
+ * `uv_stream_set_blocking`. A file (synchronous already) or a TTY needs nothing.
+ */
+export function makeStdoutBlocking(): void {
+  if (stdoutBlocks) return;
+  const stdout: unknown = process.stdout;
+  if (stdout instanceof Socket && !process.stdout.isTTY) {
+    const handle = (stdout as { _handle?: { setBlocking?: (blocking: boolean) => number } })._handle;
+    if (typeof handle?.setBlocking !== 'function') {
+      throw new Error('cannot make stdout blocking: this Node has no setBlocking on its pipe handle');
+    }
+    const status = handle.setBlocking(true);
+    if (status !== 0) throw new Error(`cannot make stdout blocking: libuv error ${status}`);
+  }
+  stdoutBlocks = true;
+}
+
 /**
  * Prints one line per consumer event as it happens: `R <count>` (received),
- * `S <outcome> <attempt> <messageId> <key>` (settled), `A <count>` (ack failed). Writes to a
- * pipe are synchronous on Linux, so a line printed before a SIGKILL reaches the parent.
+ * `S <outcome> <attempt> <messageId> <key>` (settled), `A <count>` (ack failed). The runtime
+ * emits `settled` before it acks, and stdout blocks (`makeStdoutBlocking`), so the line of an
+ * acked message reaches the parent even if the process is SIGKILLed right after.
  */
 export function printEvent(event: ConsumerEvent): void {
+  makeStdoutBlocking();
   if (event.type === 'received') process.stdout.write(`R ${event.count}\n`);
   else if (event.type === 'ack-failed') process.stdout.write(`A ${event.count}\n`);
   else {

@@ -7,7 +7,7 @@
  */
 import { type ConsumerEvent, createDatabase, type Logger } from '@idem/core';
 import type { Kysely } from 'kysely';
-import { requireEnv } from '../fixture-process/fixture-environment.js';
+import { makeStdoutBlocking, requireEnv } from '../fixture-process/fixture-environment.js';
 import { BillingHandlers, type ChainTables, MailerHandlers } from './chain-handlers.js';
 import { formatChainEvent } from './chain-tally.js';
 
@@ -57,6 +57,7 @@ export async function runChainService(
   create: (parts: ChainServiceParts) => ChainServiceConsumer,
 ): Promise<void> {
   const role = requireEnv('IDEM_CHAIN_ROLE');
+  makeStdoutBlocking();
   if (role !== 'billing' && role !== 'mailer') throw new Error(`unknown IDEM_CHAIN_ROLE ${role}`);
   const db = createDatabase<ChainTables>({
     connectionString: requireEnv('IDEM_CHAIN_DATABASE_URL'),
@@ -70,7 +71,7 @@ export async function runChainService(
       schema: requireEnv('IDEM_CHAIN_SCHEMA'),
       handlers: [role === 'billing' ? new BillingHandlers() : new MailerHandlers()],
       logger,
-      // Writes to a pipe are synchronous on Linux: a line printed before a SIGKILL reaches the test.
+      // stdout blocks (made so below): a line printed before a SIGKILL reaches the test.
       onEvent: (event) => process.stdout.write(`${formatChainEvent(event)}\n`),
       concurrency: 16,
     },
