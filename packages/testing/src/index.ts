@@ -23,6 +23,7 @@ export {
   type EmbeddedPostgresServer,
   startEmbeddedPostgres,
 } from './embedded-postgres/start-embedded-postgres.js';
+export type { LostAckEffect } from './lost-ack-effect.js';
 export {
   DEFAULT_MQ_HTTP_ACCESS_KEY_ID,
   DEFAULT_MQ_HTTP_ACCESS_KEY_SECRET,
@@ -69,6 +70,7 @@ export type {
   RocketMQPeerDeadLetterReason,
   RocketMQPeerGroupStats,
   RocketMQPeerIdleOptions,
+  RocketMQPeerLoseAcksOptions,
   RocketMQPeerMessage,
   RocketMQPeerOptions,
   RocketMQPeerPublishInput,

@@ -195,6 +195,38 @@ describe('RocketMQ peer faults', () => {
     }
   });
 
+  it.each([
+    ['never', 8, 8],
+    ['always', 0, 0],
+  ] as const)('loses acks with effect %s: %i of 8 come back', async (effect, pending, redeliveries) => {
+    const broker = await peerWith({ random: seeded(7) });
+    for (let index = 0; index < 8; index++) broker.publish({ topic: 'orders', body: `order ${index}` });
+    let consumer: RocketMQ.SimpleConsumer | undefined;
+    try {
+      consumer = await started(simpleConsumer(broker.endpoints, 'billing', { orders: '*' }));
+      const received = await receiveAtLeast(consumer, 8, 400);
+      broker.loseAcks(1, { effect });
+      for (const message of received) {
+        await expect(consumer.ack(message)).rejects.toMatchObject({ code: 14 }); // gRPC UNAVAILABLE
+      }
+      broker.loseAcks(0);
+      expect(broker.pending('billing', 'orders')).toBe(pending);
+      const again = pending === 0 ? [] : await receiveAtLeast(consumer, pending, 5000);
+      for (const message of again) await consumer.ack(message);
+      await broker.idle('billing');
+      expect(broker.stats()).toMatchObject({ lostAcks: 8, redeliveries });
+    } finally {
+      await shutdownAll(consumer);
+    }
+  });
+
+  it('refuses a lost-ack effect it does not know, naming the ones it takes', async () => {
+    const broker = await peerWith({});
+    expect(() => broker.loseAcks(0.5, { effect: 'sometimes' as never })).toThrow(
+      "loseAcks takes effect 'random', 'always' or 'never', got sometimes",
+    );
+  });
+
   it('loses acks of a PushConsumer, which retries them until the peer has them', async () => {
     const broker = await peerWith({ random: seeded(3) });
     broker.loseAcks(0.5);

@@ -1,5 +1,5 @@
+import type { LostAckEffect } from '../lost-ack-effect.js';
 import type { MqHttpOutage, MqHttpOutageOptions } from './outage-controller.js';
-import type { MqHttpLostAckEffect } from './peer-context.js';
 import type { MqHttpPeerStats } from './peer-stats.js';
 
 /** Options of `startMqHttpPeer()`. */
@@ -66,7 +66,7 @@ export interface MqHttpIdleOptions extends MqHttpWaitOptions {
 /** Options of {@link MqHttpPeer.loseAcks}. */
 export interface MqHttpLoseAcksOptions {
   /** Whether a lost ack still acks its handles; `random` (either, half the time) by default. */
-  readonly effect?: MqHttpLostAckEffect;
+  readonly effect?: LostAckEffect;
 }
 
 /**

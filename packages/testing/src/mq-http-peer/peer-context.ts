@@ -1,18 +1,15 @@
+import type { LostAckEffect } from '../lost-ack-effect.js';
 import type { BrokerModel } from './broker-model.js';
 import type { PeerCounters } from './peer-stats.js';
 
-/**
- * What `loseAcks()` does with the handles of an ack whose answer it drops: ack them anyway
- * (`always`: the client retries and gets ReceiptHandleError), leave them (`never`: the message
- * comes back after its invisible time) or either at random.
- */
-export type MqHttpLostAckEffect = 'random' | 'always' | 'never';
+/** @deprecated The HTTP peer's old name of {@link LostAckEffect}, which both peers now take. */
+export type MqHttpLostAckEffect = LostAckEffect;
 
 /** Fault settings that apply to every request while they are set. */
 export interface RequestFaults {
   /** Chance in [0, 1] that an ack request gets no answer (its connection is reset). */
   loseAckRate: number;
-  loseAckEffect: MqHttpLostAckEffect;
+  loseAckEffect: LostAckEffect;
   /** Delay before every answer of the protocol, errors included. */
   slowMs: number;
 }

@@ -1,3 +1,4 @@
+import type { LostAckEffect } from '../lost-ack-effect.js';
 import { RocketMQPeerError } from './rocketmq-peer-error.js';
 
 /** What `loseAcks` decided for one AckMessage call. */
@@ -7,6 +8,7 @@ export type LostAckDecision = 'apply-then-fail' | 'drop-then-fail' | 'answer';
 export class FaultSettings {
   #duplicateRate = 0;
   #lostAckRate = 0;
+  #lostAckEffect: LostAckEffect = 'random';
   #delayMs = 0;
   readonly #random: () => number;
 
@@ -22,8 +24,15 @@ export class FaultSettings {
     this.#duplicateRate = checkRate('duplicateDeliveries', rate);
   }
 
-  setLostAckRate(rate: number): void {
+  setLostAcks(rate: number, effect: LostAckEffect): void {
+    if (effect !== 'random' && effect !== 'always' && effect !== 'never') {
+      throw new RocketMQPeerError(
+        'INVALID_ARGUMENT',
+        `loseAcks takes effect 'random', 'always' or 'never', got ${String(effect)}`,
+      );
+    }
     this.#lostAckRate = checkRate('loseAcks', rate);
+    this.#lostAckEffect = effect;
   }
 
   setDelay(ms: number): void {
@@ -43,6 +52,8 @@ export class FaultSettings {
 
   rollLostAck(): LostAckDecision {
     if (this.#lostAckRate === 0 || this.#random() >= this.#lostAckRate) return 'answer';
+    if (this.#lostAckEffect === 'always') return 'apply-then-fail';
+    if (this.#lostAckEffect === 'never') return 'drop-then-fail';
     return this.#random() < 0.5 ? 'apply-then-fail' : 'drop-then-fail';
   }
 }

@@ -1,3 +1,5 @@
+import type { LostAckEffect } from '../lost-ack-effect.js';
+
 /** Options of {@link startRocketMQPeer}; every field is optional. */
 export interface RocketMQPeerOptions {
   /** Port to listen on; a free one by default. It stays the same across `restart()`. */
@@ -151,6 +153,12 @@ export interface RocketMQPeerStats extends RocketMQPeerGroupStats {
 }
 
 /** Options of {@link RocketMQPeer.idle}. */
+/** Options of {@link RocketMQPeer.loseAcks}. */
+export interface RocketMQPeerLoseAcksOptions {
+  /** Whether a lost ack still acks its entries; `random` (either, half the time) by default. */
+  readonly effect?: LostAckEffect;
+}
+
 export interface RocketMQPeerIdleOptions {
   /** Only this topic; by default every topic the group subscribed to. */
   readonly topic?: string;
@@ -200,12 +208,13 @@ export interface RocketMQPeer {
    */
   duplicateDeliveries(rate: number): void;
   /**
-   * From now on, each AckMessage call is, with probability `rate`, applied or not (half and half)
-   * and answered with gRPC UNAVAILABLE, what a client sees when the broker crashes mid-call (the
-   * connection resets; a hang until the deadline would be a network partition instead). Only that
-   * call fails; other calls on the connection go on. 0 switches it off.
+   * From now on, each AckMessage call is, with probability `rate`, applied or not (per
+   * `options.effect`: half and half by default) and answered with gRPC UNAVAILABLE, what a client
+   * sees when the broker crashes mid-call (the connection resets; a hang until the deadline would
+   * be a network partition instead). Only that call fails; other calls on the connection go on.
+   * 0 switches it off. Counted in `stats().lostAcks`.
    */
-  loseAcks(rate: number): void;
+  loseAcks(rate: number, options?: RocketMQPeerLoseAcksOptions): void;
   /**
    * From now on, every response (unary answers, receive frames, Telemetry replies) is sent `ms`
    * later; the work is done at once, so an answer that misses the client's deadline was still

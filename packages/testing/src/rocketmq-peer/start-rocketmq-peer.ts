@@ -136,7 +136,7 @@ export async function startRocketMQPeer(options: RocketMQPeerOptions = {}): Prom
     },
 
     duplicateDeliveries: (rate) => faults.setDuplicateRate(rate),
-    loseAcks: (rate) => faults.setLostAckRate(rate),
+    loseAcks: (rate, options = {}) => faults.setLostAcks(rate, options.effect ?? 'random'),
     delay: (ms) => faults.setDelay(ms),
 
     stats: () => model.counters.snapshot(),
