@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
-import { RenewableChannel } from './renewable-channel.js';
+import { SharedChannels } from './shared-channels.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,11 +27,15 @@ export const GRPC_CONNECT_TIMEOUT_MS = 3000;
 
 type ClientConstructor = new (address: string, credentials: ChannelCredentials, options?: object) => Client;
 
+/** The channels of every gRPC client of rocketmq-client-nodejs in this process, once installed. */
+export const sharedChannels = new SharedChannels(GRPC_CONNECT_TIMEOUT_MS);
+
 let installed = false;
 
 /**
  * Makes every gRPC client of rocketmq-client-nodejs 1.0.8 use {@link GRPC_CHANNEL_OPTIONS} on a
- * {@link RenewableChannel}, so that a dead connection is detected and replaced without help.
+ * `RenewableChannel`, so that a dead connection is detected and replaced without help, and
+ * the clients of one broker address share that channel ({@link SharedChannels} says why).
  * The client offers no hook for channel options, so the generated `MessagingServiceClient` it
  * looks up at each construction is replaced by a subclass that passes a `channelOverride`.
  * Installed once per process; idempotent.
@@ -44,16 +48,17 @@ export function installGrpcChannelOptions(): void {
   };
   const Original = generated.MessagingServiceClient;
   generated.MessagingServiceClient = class extends Original {
+    readonly #release: () => void;
+
     constructor(address: string, credentials: ChannelCredentials, options: object = {}) {
-      super(address, credentials, {
-        ...options,
-        channelOverride: new RenewableChannel(
-          address,
-          credentials,
-          { ...GRPC_CHANNEL_OPTIONS, ...options },
-          GRPC_CONNECT_TIMEOUT_MS,
-        ),
-      });
+      const lease = sharedChannels.acquire(address, credentials, { ...GRPC_CHANNEL_OPTIONS, ...options });
+      super(address, credentials, { ...options, channelOverride: lease.channel });
+      this.#release = lease.release;
+    }
+
+    /** Gives the shared channel back; the last client of an address closes it. */
+    override close(): void {
+      this.#release();
     }
   };
 }
