@@ -12,6 +12,7 @@ import { hostileInput } from './0003-hostile-input.js';
 import { outbox } from './0004-outbox.js';
 import { slicedProcessedMessages } from './0005-sliced-processed-messages.js';
 import { oldVersionClaims } from './0006-old-version-claims.js';
+import { plainClaimInsert } from './0007-plain-claim-insert.js';
 
 export { OUTBOX_CHANNEL } from './0004-outbox.js';
 export { claimLockClass } from './processed-message-functions.js';
@@ -29,5 +30,6 @@ export function idemMigrations(schema: string): Record<string, Migration> {
     '0004-outbox': outbox(schema),
     '0005-sliced-processed-messages': slicedProcessedMessages(schema),
     '0006-old-version-claims': oldVersionClaims(schema),
+    '0007-plain-claim-insert': plainClaimInsert(schema),
   };
 }

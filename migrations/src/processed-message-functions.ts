@@ -53,6 +53,18 @@ export function currentSliceFunction(schema: string): string {
     $$`;
 }
 
+/** How a claim function inserts its keys; each migration keeps the form it shipped with. */
+export type ClaimInsertForm =
+  /** 0005 and 0006: `ON CONFLICT DO NOTHING`, a speculative insertion per key. */
+  | 'speculative'
+  /**
+   * 0007: a plain insert of the distinct keys. The per-key locks and the NOT EXISTS checks after
+   * them already exclude every key another transaction holds or committed, so the speculative
+   * insertion only cost time (a fifth of a 64-key claim); a conflict that still happened would
+   * be a bug, and fails the claim (retryable) instead of being skipped.
+   */
+  | 'plain';
+
 /**
  * The claim, one round trip: lock each key (in a fixed order, so two batches cannot deadlock on
  * each other), then insert the keys that no slice and no legacy row holds. The insert runs after
@@ -60,7 +72,11 @@ export function currentSliceFunction(schema: string): string {
  * previous holder of a lock committed: a concurrent duplicate waits for the first delivery and
  * then finds its key (skip) or not (it rolled back: claim). Keys come back in their stored form.
  */
-export function claimFunction(schema: string, layout: ProcessedKeysLayout): string {
+export function claimFunction(
+  schema: string,
+  layout: ProcessedKeysLayout,
+  form: ClaimInsertForm = 'speculative',
+): string {
   const s = `"${schema}"`;
   return `
     create or replace function ${s}.claim_processed_messages(
@@ -85,7 +101,7 @@ export function claimFunction(schema: string, layout: ProcessedKeysLayout): stri
       -- kept for the window less that moment, and every slice is still checked for duplicates.
       loop
         begin
-          return query ${claimInsert(s, layout)};
+          return query ${claimInsert(s, layout, form)};
           return;
         exception when check_violation then
           if sqlerrm not like 'no partition of relation%' then raise; end if;
@@ -97,12 +113,12 @@ export function claimFunction(schema: string, layout: ProcessedKeysLayout): stri
     $$`;
 }
 
-function claimInsert(s: string, layout: ProcessedKeysLayout): string {
+function claimInsert(s: string, layout: ProcessedKeysLayout, form: ClaimInsertForm): string {
   return `
         insert into ${s}.${layout.sliced} as p
           (consumer_group, idempotency_key, original_key, message_id, topic, tag, handler,
            payload_hash, delivery_attempt, transport, slice)
-        select p_group, c.key, c.original_key, c.message_id, c.topic, c.tag, c.handler,
+        select ${form === 'plain' ? 'distinct on (c.key)' : ''} p_group, c.key, c.original_key, c.message_id, c.topic, c.tag, c.handler,
                c.payload_hash, c.attempt, c.transport, v_slice
         from unnest(p_keys, p_original_keys, p_message_ids, p_topics, p_tags, p_handlers,
                     p_payload_hashes, p_attempts, p_transports)
@@ -111,7 +127,7 @@ function claimInsert(s: string, layout: ProcessedKeysLayout): string {
                           where o.consumer_group = p_group and o.idempotency_key = c.key)
           and not exists (select 1 from ${s}.${layout.legacy} l
                           where l.consumer_group = p_group and l.idempotency_key = c.key)
-        on conflict do nothing
+        ${form === 'speculative' ? 'on conflict do nothing' : ''}
         returning p.idempotency_key`;
 }
 

@@ -13,6 +13,14 @@ async function tablesIn(db: Kysely<unknown>, schema: string): Promise<string[]> 
   return result.rows.map((row) => row.table_name);
 }
 
+/** Whether the schema's claim function skips conflicts (`ON CONFLICT`) or inserts plainly. */
+async function claimInsertForm(db: Kysely<unknown>, schema: string): Promise<'plain' | 'speculative'> {
+  const result = await sql<{ body: string }>`
+    select prosrc as body from pg_proc
+    where proname = 'claim_processed_messages' and pronamespace = to_regnamespace(${schema})`.execute(db);
+  return result.rows[0]?.body.includes('on conflict do nothing') ? 'speculative' : 'plain';
+}
+
 async function columnsOf(db: Kysely<unknown>, schema: string, names: string[]): Promise<string[]> {
   const result = await sql<{ name: string }>`
     select table_name || '.' || column_name as name from information_schema.columns
@@ -67,6 +75,7 @@ describe('migrations', () => {
       { name: '0004-outbox', direction: 'Up', status: 'Success' },
       { name: '0005-sliced-processed-messages', direction: 'Up', status: 'Success' },
       { name: '0006-old-version-claims', direction: 'Up', status: 'Success' },
+      { name: '0007-plain-claim-insert', direction: 'Up', status: 'Success' },
     ]);
     expect(await tablesIn(db, schema)).toEqual(all);
     expect(await columnsOf(db, schema, ['original_key', 'original_headers'])).toEqual([
@@ -77,6 +86,12 @@ describe('migrations', () => {
     ]);
     expect(await migrateToLatest(db, { schema })).toEqual([]);
 
+    expect(await claimInsertForm(db, schema)).toBe('plain');
+    expect(await migrateDown(db, { schema })).toEqual([
+      { name: '0007-plain-claim-insert', direction: 'Down', status: 'Success' },
+    ]);
+    expect(await claimInsertForm(db, schema)).toBe('speculative');
+    expect(await tablesIn(db, schema)).toEqual(all);
     expect(await migrateDown(db, { schema })).toEqual([
       { name: '0006-old-version-claims', direction: 'Down', status: 'Success' },
     ]);
@@ -99,7 +114,7 @@ describe('migrations', () => {
     ]);
     expect(await tablesIn(db, schema)).toEqual(['idem_migration', 'idem_migration_lock']);
     const states = await migrationStatus(db, { schema });
-    expect(states).toHaveLength(6);
+    expect(states).toHaveLength(7);
     expect(states.filter((state) => state.executedAt !== undefined)).toEqual([]);
 
     await migrateToLatest(db, { schema });
@@ -109,7 +124,7 @@ describe('migrations', () => {
 
   it('migrates safely from several processes at once', async () => {
     const results = await Promise.all([migrateToLatest(db, { schema }), migrateToLatest(db, { schema })]);
-    expect(results.flat()).toHaveLength(6);
+    expect(results.flat()).toHaveLength(7);
   });
 
   it('reports an unreachable database as DATABASE_UNAVAILABLE, not MIGRATION_FAILED', async () => {
@@ -175,7 +190,8 @@ describe('idem migrate (CLI)', () => {
     expect(out).toContain('  pending  0004-outbox');
     expect(out).toContain('  pending  0005-sliced-processed-messages');
     expect(out).toContain('  pending  0006-old-version-claims');
-    expect(out.at(-1)).toBe('6 pending: run `idem migrate` to apply.');
+    expect(out).toContain('  pending  0007-plain-claim-insert');
+    expect(out.at(-1)).toBe('7 pending: run `idem migrate` to apply.');
 
     out = [];
     expect(await runCli(['migrate', '--schema', schema], io(env))).toBe(0);
@@ -186,6 +202,7 @@ describe('idem migrate (CLI)', () => {
       `Applied 0004-outbox (schema "${schema}")`,
       `Applied 0005-sliced-processed-messages (schema "${schema}")`,
       `Applied 0006-old-version-claims (schema "${schema}")`,
+      `Applied 0007-plain-claim-insert (schema "${schema}")`,
     ]);
 
     out = [];
@@ -200,7 +217,7 @@ describe('idem migrate (CLI)', () => {
     const url = ['--database-url', inject('databaseUrl'), '--schema', schema];
     expect(await runCli(['migrate', 'latest', ...url], io(env))).toBe(0);
     expect(await runCli(['migrate', 'down', ...url], io(env))).toBe(0);
-    expect(out.at(-1)).toBe(`Reverted 0006-old-version-claims (schema "${schema}")`);
+    expect(out.at(-1)).toBe(`Reverted 0007-plain-claim-insert (schema "${schema}")`);
   });
 
   it('exits 2 with the fix when no database is given', async () => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrateDown, migrateToLatest } from '../src/migrate.js';
+import { migrateToLatest } from '../src/migrate.js';
 import { createProcessor } from '../src/processor/create-processor.js';
 import type { DispatchResult } from '../src/processor/dispatch-result.js';
 import { OrderHandlers } from './support/handlers.js';
 import { inboundMessage, redeliveryOf } from './support/messages.js';
+import { migrateDownTo } from './support/migrate-down-to.js';
 import { useTestDatabase } from './support/test-database.js';
 
 const OLD_KEYS = 300;
@@ -16,8 +17,7 @@ describe('upgrade to time slices (migrations 0005 and 0006)', () => {
   it('keeps deduplicating the keys stored before the upgrade while consumers run through it', async () => {
     const { db, schema } = database();
     // The layout before 0005, holding keys processed by the previous version.
-    await migrateDown(db, { schema });
-    await migrateDown(db, { schema });
+    await migrateDownTo(db, schema, '0004-outbox');
     const oldMessages = Array.from({ length: OLD_KEYS }, (_, i) =>
       inboundMessage({ keys: [`old-${i}`], json: { orderId: `old-${i}`, amount: i } }),
     );
@@ -60,6 +60,7 @@ describe('upgrade to time slices (migrations 0005 and 0006)', () => {
     expect(await migrateToLatest(db, { schema })).toMatchObject([
       { name: '0005-sliced-processed-messages', status: 'Success' },
       { name: '0006-old-version-claims', status: 'Success' },
+      { name: '0007-plain-claim-insert', status: 'Success' },
     ]);
     migrated = true;
     await Promise.all(consumers);

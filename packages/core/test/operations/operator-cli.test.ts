@@ -369,7 +369,7 @@ describe('idem operator CLI', () => {
       expect(run.code).toBe(1);
       expect(run.out).toEqual(
         expect.arrayContaining([
-          '✗ schema migrated and current: schema idem_never_migrated: 6 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages, 0006-old-version-claims',
+          '✗ schema migrated and current: schema idem_never_migrated: 7 pending migration(s): 0001-initial-schema, 0002-message-group-quarantine, 0003-hostile-input, 0004-outbox, 0005-sliced-processed-messages, 0006-old-version-claims, 0007-plain-claim-insert',
           "    fix: run `idem migrate --schema idem_never_migrated` as the schema's owner (the migration role)",
         ]),
       );
