@@ -1,5 +1,6 @@
 import { createDatabase, migrateToLatest } from '@idem/core';
 import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
 
 /** The effect every consumer in the bench writes: one row per order message. */
 export interface BenchDatabase {
@@ -19,6 +20,20 @@ export const INSERT_EFFECT = 'insert into bench.effects (id, order_id, amount_ce
 /** A pool big enough for the highest concurrency measured plus the cleanup's connection. */
 export function createBenchDatabase(databaseUrl: string): Kysely<BenchDatabase> {
   return createDatabase<BenchDatabase>({ connectionString: databaseUrl, maxConnections: 40 });
+}
+
+/**
+ * The pool of the hand-written subjects (baseline, pg floor). pg-pool's `end()` resolves once its
+ * clients are told to end, before they have disconnected; when the embedded Postgres stops right
+ * after, an idle client still hears "terminating connection" and, with no listener on the pool,
+ * that error killed the bench after it had printed its report.
+ */
+export function createBenchPool(databaseUrl: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 40 });
+  pool.on('error', (error) => {
+    process.stderr.write(`bench pool: an idle connection failed: ${error.message}\n`);
+  });
+  return pool;
 }
 
 /** Migrates Idem's tables and creates the effect table. */

@@ -14,9 +14,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@idem/testing';
-import pg from 'pg';
 import { readBenchConfig } from './bench-config.js';
-import { createBenchDatabase, prepareBenchDatabase } from './bench-database.js';
+import { createBenchDatabase, createBenchPool, prepareBenchDatabase } from './bench-database.js';
 import { describeMachine } from './describe-machine.js';
 import { formatProcessorReport, type ProcessorReport, processorRatios } from './processor-report.js';
 import {
@@ -50,7 +49,7 @@ const postgres: EmbeddedPostgresServer | undefined =
   fromEnvironment === undefined || fromEnvironment === '' ? await startEmbeddedPostgres() : undefined;
 const databaseUrl = postgres?.url ?? fromEnvironment ?? '';
 const db = createBenchDatabase(databaseUrl);
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 40 });
+const pool = createBenchPool(databaseUrl);
 try {
   await prepareBenchDatabase(db);
   const machine = await describeMachine(db, postgres === undefined ? 'DATABASE_URL' : 'embedded');

@@ -15,10 +15,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@idem/testing';
-import pg from 'pg';
 import { type BenchBroker, startBenchBroker } from './bench-broker.js';
 import { readBenchConfig } from './bench-config.js';
-import { createBenchDatabase, prepareBenchDatabase } from './bench-database.js';
+import { createBenchDatabase, createBenchPool, prepareBenchDatabase } from './bench-database.js';
 import { type BenchReport, compare, formatReport } from './bench-report.js';
 import { type BenchMode, type BenchSubject, type RowPlan, rowLabel } from './bench-row.js';
 import { describeMachine } from './describe-machine.js';
@@ -40,7 +39,7 @@ const postgres: EmbeddedPostgresServer | undefined =
 const databaseUrl = postgres?.url ?? fromEnvironment ?? '';
 let broker: BenchBroker | undefined;
 const db = createBenchDatabase(databaseUrl);
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 40 });
+const pool = createBenchPool(databaseUrl);
 try {
   say(`starting the ${config.broker} in its own process`);
   broker = await startBenchBroker(config.broker);
