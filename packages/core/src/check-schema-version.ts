@@ -17,7 +17,12 @@ const MIGRATION_TABLE = 'idem_migration';
  * Reads the catalogs first, so a runtime role without SELECT on `idem_migration` (it is
  * optional, see docs/operations.md) still gets the table check; the version is then unknown.
  */
-export async function checkSchemaVersion<DB>(db: Kysely<DB>, schema: string): Promise<IdemError | undefined> {
+export async function checkSchemaVersion<DB>(
+  userDb: Kysely<DB>,
+  schema: string,
+): Promise<IdemError | undefined> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const conn = db as unknown as Kysely<unknown>;
   try {
     const required = [...Object.keys(RUNTIME_TABLE_PRIVILEGES), MIGRATION_TABLE];

@@ -36,30 +36,41 @@ export interface MigrationState {
  * stopped), `MIGRATION_FAILED` naming the migration and the database's error otherwise.
  */
 export async function migrateToLatest<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: MigrateOptions = {},
 ): Promise<MigrationStep[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   return await run(() => migrator(db, options).migrateToLatest());
 }
 
 /** Runs the next pending migration, if any. */
-export async function migrateUp<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<MigrationStep[]> {
+export async function migrateUp<DB>(
+  userDb: Kysely<DB>,
+  options: MigrateOptions = {},
+): Promise<MigrationStep[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   return await run(() => migrator(db, options).migrateUp());
 }
 
 /** Reverts the latest migration that ran. Reverting the first one drops Idem's tables and their data. */
 export async function migrateDown<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: MigrateOptions = {},
 ): Promise<MigrationStep[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   return await run(() => migrator(db, options).migrateDown());
 }
 
 /** Every known migration with when it ran, oldest first. */
 export async function migrationStatus<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: MigrateOptions = {},
 ): Promise<MigrationState[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   try {
     // Reading the state lists the tables of every schema too, and races a concurrent DROP the
     // same way a migration does (see run()): it only reads, so trying again is always safe.

@@ -31,9 +31,11 @@ export interface PurgeReport {
  * @throws IdemError `INVALID_CONFIGURATION` unless exactly one of `ids` and `all` is given.
  */
 export async function purgeDeadLetters<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: PurgeDeadLettersOptions,
 ): Promise<PurgeReport> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const ids = selectedIds(options);
   try {

@@ -37,9 +37,11 @@ export interface GetDeadLetterOptions {
  * ones unless `includeResolved`.
  */
 export async function listDeadLetters<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: ListDeadLettersOptions = {},
 ): Promise<DeadLetterSummary[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const limit = options.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1) {
@@ -61,20 +63,24 @@ export async function listDeadLetters<DB>(
 
 /** One dead letter with its body, or `undefined` when no row has this id. */
 export async function getDeadLetter<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   id: string,
   options: GetDeadLetterOptions = {},
 ): Promise<DeadLetter | undefined> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const [found] = await getDeadLetters(db, [id], options.schema ?? DEFAULT_SCHEMA);
   return found;
 }
 
 /** The dead letters with these ids (those that exist), with bodies, in id order. */
 export async function getDeadLetters<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   ids: readonly string[],
   schema: string,
 ): Promise<DeadLetter[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   for (const id of ids) assertDeadLetterId(id);
   if (ids.length === 0) return [];
   try {

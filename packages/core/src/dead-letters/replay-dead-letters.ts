@@ -64,13 +64,15 @@ const PAGE_SIZE = 100;
  * the row open, and its next replay finds the key processed and resolves it.
  *
  * @param processor - a processor of the dead letters' consumer group, with the fixed handlers.
- * @param db - the database of the processor (its schema holds the dead letters).
+ * @param userDb - the database of the processor (its schema holds the dead letters).
  */
 export async function replayDeadLetters<DB>(
   processor: Processor,
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: ReplayDeadLettersOptions,
 ): Promise<ReplayReport> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = processor.schema;
   const selection = selectedIds(options);
   const items: ReplayItem[] = [];

@@ -8,11 +8,13 @@ import { idemTablesIn } from './idem-tables-in.js';
  * The row stays for the audit trail; retention deletes resolved rows once they are old.
  */
 export async function resolveDeadLetters<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   schema: string,
   ids: readonly string[],
   resolution: DeadLetterResolution,
 ): Promise<string[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   if (ids.length === 0) return [];
   const rows = await idemTablesIn(db, schema)
     .updateTable('dead_letters')

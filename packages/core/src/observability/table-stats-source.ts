@@ -34,7 +34,8 @@ export function tableStatsSource<DB>(options: TableStatsOptions<DB>, logger: Log
   assertSchemaName(schema);
   const timeoutMs = options.timeoutMs ?? 2000;
   const cacheMs = options.cacheMs ?? 5000;
-  const db = options.db as unknown as Kysely<unknown>;
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = (options.db as unknown as Kysely<unknown>).withoutPlugins();
   // Scrapes are seconds apart: believe each one at once.
   const outage = new OutageTracker(
     logger,

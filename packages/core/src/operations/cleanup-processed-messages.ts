@@ -106,9 +106,11 @@ const LOCK_RETRY_PAUSE_MS = 250;
  *   may not run the retention function, or the database's retryable failure.
  */
 export async function cleanupProcessedMessages<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: CleanupOptions = {},
 ): Promise<CleanupResult> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const windowMs = readWindow(options);
   const sliceMs = positive('sliceMs', options.sliceMs ?? windowMs / 4);

@@ -52,9 +52,11 @@ export interface IdemStats {
  * of millions of rows; it only reads, so it blocks nobody.
  */
 export async function collectIdemStats<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: IdemStatsOptions = {},
 ): Promise<IdemStats> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const conn = db as unknown as Kysely<unknown>;
   const processed = idemTable(schema, 'processed_keys');

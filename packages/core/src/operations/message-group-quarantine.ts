@@ -19,9 +19,11 @@ export interface QuarantinedGroup {
 
 /** Lists quarantined message groups, oldest first. */
 export async function listQuarantinedGroups<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: { readonly schema?: string; readonly consumerGroup?: string } = {},
 ): Promise<QuarantinedGroup[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   try {
     const rows = await sql<{
@@ -74,9 +76,11 @@ export interface ReleaseReport {
  */
 export async function releaseMessageGroup<DB>(
   processor: Processor,
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   messageGroup: string,
 ): Promise<ReleaseReport> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = processor.schema;
   const conn = db as unknown as Kysely<unknown>;
   let ids: string[];

@@ -30,9 +30,11 @@ export interface ListOutboxOptions {
 
 /** Lists outbox rows, oldest first: what is waiting, what failed for good (and why). */
 export async function listOutbox<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   options: ListOutboxOptions = {},
 ): Promise<OutboxEntry[]> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const outbox = outboxTable(options.schema);
   const statuses = [...(options.statuses ?? ['pending', 'failed'])];
   const result = await sql<{
@@ -81,10 +83,12 @@ export interface OutboxChangeReport {
  * order), pending rows waiting out a retry delay are tried at once. Running relays are notified.
  */
 export async function retryOutboxRows<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   selection: { readonly ids: readonly string[] } | { readonly allFailed: true },
   options: { readonly schema?: string } = {},
 ): Promise<OutboxChangeReport> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const outbox = outboxTable(schema);
   const ids = 'ids' in selection ? selection.ids : null;
@@ -106,10 +110,12 @@ export async function retryOutboxRows<DB>(
  * the next row) or sent rows kept for the retention window. Pending rows are never purged.
  */
 export async function purgeOutboxRows<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   selection: { readonly ids: readonly string[] } | { readonly status: 'failed' | 'sent' },
   options: { readonly schema?: string } = {},
 ): Promise<OutboxChangeReport> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const outbox = outboxTable(options.schema);
   const ids = 'ids' in selection ? selection.ids : null;
   const statuses = 'status' in selection ? [selection.status] : ['failed', 'sent'];

@@ -51,7 +51,9 @@ export interface DoctorReport {
  * that failed or wait too long. Never throws for a failed
  * check: each becomes a finding with a fix. Run it with the consumers' own credentials.
  */
-export async function runDoctor<DB>(db: Kysely<DB>, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor<DB>(userDb: Kysely<DB>, options: DoctorOptions = {}): Promise<DoctorReport> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
   const conn = db as unknown as Kysely<unknown>;

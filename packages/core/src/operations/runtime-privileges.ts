@@ -55,9 +55,11 @@ export function runtimeGrantStatements(role: string, schema: string = DEFAULT_SC
  * Reads the catalogs only, so it works for a role that may not touch the tables at all.
  */
 export async function findMissingRuntimePrivileges<DB>(
-  db: Kysely<DB>,
+  userDb: Kysely<DB>,
   schema: string = DEFAULT_SCHEMA,
 ): Promise<RuntimePrivilegeCheck> {
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = userDb.withoutPlugins();
   assertSchemaName(schema);
   const conn = db as unknown as Kysely<unknown>;
   const required = Object.entries(RUNTIME_TABLE_PRIVILEGES).flatMap(([table, privileges]) =>

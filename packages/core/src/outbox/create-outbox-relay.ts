@@ -89,7 +89,8 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
   const keepSentForMs = options.keepSentForMs ?? 0;
   if (!(keepSentForMs >= 0)) throw invalid('keepSentForMs', keepSentForMs, 'a number of milliseconds >= 0');
   const { producer } = options;
-  const db = options.db as unknown as Kysely<unknown>;
+  // Idem's statements run without the user's plugins (see idemTablesIn).
+  const db = (options.db as unknown as Kysely<unknown>).withoutPlugins();
   const logger = options.logger ?? silentLogger;
   const fields = { schema, producer: producer.description };
   const database = new OutageTracker(logger, 'Postgres (outbox relay)', fields);

@@ -65,7 +65,8 @@ export async function insertOutboxRow<DB>(
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
   const row = outboxRow(message, keys, options);
-  const idem = (trx as unknown as Transaction<IdemTables>).withSchema(schema);
+  // Without the user's plugins: they must not rename the outbox's columns.
+  const idem = (trx as unknown as Transaction<IdemTables>).withoutPlugins().withSchema(schema);
   if (row.message_group !== null) {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`${schema}/outbox/${row.message_group}`}, 0))`.execute(
       idem,

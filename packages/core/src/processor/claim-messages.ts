@@ -41,7 +41,7 @@ export async function claimMessages(
   const claiming = [...holders.values()].filter((item) => !judged.has(item));
   // The claim names Idem's schema itself: no schema-scoped builder needed.
   const claimed = await claimKeys(
-    scope.trx,
+    scope.own,
     { schema: settings.schema, consumerGroup, lockTimeoutMs: settings.lockTimeoutMs },
     claiming.map(({ key, originalKey, message, route, payloadHash }) => ({
       idempotencyKey: key,

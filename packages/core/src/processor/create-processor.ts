@@ -160,13 +160,19 @@ export function createProcessor<DB>(options: ProcessorOptions<DB>): Processor {
     },
     async checkDatabase() {
       try {
-        await db.withSchema(schema).selectFrom('processed_keys').select(sql`1`.as('one')).limit(1).execute();
+        await db
+          .withoutPlugins()
+          .withSchema(schema)
+          .selectFrom('processed_keys')
+          .select(sql`1`.as('one'))
+          .limit(1)
+          .execute();
         return undefined;
       } catch (error) {
         return classifyOwnStatementError(error, schema);
       }
     },
-    checkSchemaVersion: () => checkSchemaVersion(db, schema),
+    checkSchemaVersion: () => checkSchemaVersion(db.withoutPlugins(), schema),
   };
 }
 

@@ -61,7 +61,9 @@ export async function deadLetterAlone(
   try {
     await settings.db
       .transaction()
-      .execute(async (trx) => await deadLetterIn(settings, trx.withSchema(settings.schema), prepared, error));
+      .execute(async (trx) =>
+        deadLetterIn(settings, trx.withoutPlugins().withSchema(settings.schema), prepared, error),
+      );
     return deadLetteredResult(prepared, error, startedAt);
   } catch (writeError) {
     const reason =

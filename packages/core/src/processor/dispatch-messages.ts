@@ -87,15 +87,17 @@ async function runTransaction(
   const trace: PassTrace = { handlersRun: [] };
   try {
     const results = await settings.db.transaction().execute(async (trx) => {
-      // Idem's statements name its schema; handlers get the transaction as the user built it, so
-      // their unqualified table names resolve as everywhere else in the application.
+      // Handlers get the transaction as the user built it; Idem's statements run on it without
+      // the user's plugins and name Idem's schema (see HandlerScope).
+      const own = trx.withoutPlugins();
       let idem: Transaction<IdemTables> | undefined;
       const scope: HandlerScope = {
         settings,
         trx,
+        own,
         // Built on first use: most dispatches never run a statement that needs it.
         get idem() {
-          idem ??= trx.withSchema(settings.schema);
+          idem ??= own.withSchema(settings.schema);
           return idem;
         },
         around,

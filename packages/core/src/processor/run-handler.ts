@@ -21,10 +21,21 @@ export type AroundHandler = <T>(message: InboundMessage, run: () => Promise<T>) 
 /** Where a handler runs: the dispatch transaction, as the user built it and scoped to Idem. */
 export interface HandlerScope {
   readonly settings: ProcessorSettings;
-  /** The transaction as the user built it: handlers' unqualified names resolve as elsewhere. */
+  /**
+   * The transaction as the user built it, for handlers: their plugins apply and their
+   * unqualified names resolve as elsewhere in the application.
+   */
   readonly trx: Transaction<IdemTables>;
-  /** The same transaction for Idem's own statements, which name Idem's schema. */
-  /** Read it only where a statement needs it: it is built on first use. */
+  /**
+   * The same transaction without the user's plugins, for Idem's own statements: a plugin that
+   * rewrites names or results (kysely's `CamelCasePlugin` turns the `idempotency_key` Idem reads
+   * back into `idempotencyKey`) must never change what Idem reads or writes.
+   */
+  readonly own: Transaction<IdemTables>;
+  /**
+   * `own` naming Idem's schema, for its typed statements. Read it only where a statement needs
+   * it: it is built on first use.
+   */
   readonly idem: Transaction<IdemTables>;
   readonly around: AroundHandler | undefined;
   readonly startedAt: number;
