@@ -5,6 +5,7 @@ import { classifyTcpSendError } from './classify-tcp-send-error.js';
 import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
 import { installGrpcChannelOptions } from './install-grpc-channel-options.js';
+import { resyncSettingsDuringStartup } from './resync-settings-during-startup.js';
 
 /** What the TCP producer transport needs, resolved from {@link TcpProducerOptions}. */
 export interface RocketMQTcpProducerSettings {
@@ -59,6 +60,7 @@ export class RocketMQTcpProducerTransport implements ProducerTransport {
     // for up to startupTimeoutMs after stop().
     const timedOut = Symbol('timeout');
     let timer: NodeJS.Timeout | undefined;
+    const stopResync = resyncSettingsDuringStartup(producer);
     const outcome = await Promise.race([
       producer.startup().then(() => undefined),
       new Promise<symbol>((resolve) => {
@@ -66,7 +68,10 @@ export class RocketMQTcpProducerTransport implements ProducerTransport {
       }),
     ])
       .catch((error: unknown) => error)
-      .finally(() => clearTimeout(timer));
+      .finally(() => {
+        clearTimeout(timer);
+        stopResync();
+      });
     if (outcome === undefined) return;
     // A failed startup leaves the client's timers and channels running.
     await this.stop();

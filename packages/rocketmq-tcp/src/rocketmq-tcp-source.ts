@@ -6,6 +6,7 @@ import { clientLogger } from './client-logger.js';
 import { guardTelemetryStreams } from './guard-telemetry-streams.js';
 import { installGrpcChannelOptions } from './install-grpc-channel-options.js';
 import { receiveUntilAborted } from './receive-until-aborted.js';
+import { resyncSettingsDuringStartup } from './resync-settings-during-startup.js';
 import { startupFailureReason } from './startup-failure-reason.js';
 import { toInboundMessage } from './to-inbound-message.js';
 
@@ -75,11 +76,14 @@ export class RocketMQTcpSource implements MessageSource<MessageView> {
     // startup() waits without limit for the proxy's settings; a wrong port or a proxy that is
     // still booting must not hang the service's start.
     const timedOut = Symbol('timeout');
+    const stopResync = resyncSettingsDuringStartup(consumer);
     const outcome = await raceTimeout(
       consumer.startup().then(() => undefined),
       settings.startupTimeoutMs,
       () => timedOut,
-    ).catch((error: unknown) => error);
+    )
+      .catch((error: unknown) => error)
+      .finally(stopResync);
     if (outcome === undefined) return;
     // The client leaves timers running after a failed startup; shut it down so the process can exit.
     await this.close();

@@ -1,6 +1,6 @@
 import { silentLogger } from '@idem/core';
 import { type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RocketMQTcpSource } from '../src/rocketmq-tcp-source.js';
 
 describe('RocketMQTcpSource', () => {
@@ -37,5 +37,40 @@ describe('RocketMQTcpSource', () => {
     await expect(receiving).resolves.toEqual([]);
     // Not cancelled, the poll would stay open for its 20 s.
     await started.waitUntil(() => started.stats().openLongPolls === 0, 5000);
+  });
+
+  // rocketmq-client-nodejs drops the proxy's settings answer when it arrives while the route of
+  // a later topic is still being fetched, then waits for it forever: with two topics it did on
+  // every start against the peer (resync-settings-during-startup.ts).
+  it('starts with several topics and receives from each', async () => {
+    const started = await startRocketMQPeer({ minInvisibleDurationMs: 1000 });
+    peer = started;
+    source = new RocketMQTcpSource({
+      endpoints: started.endpoints,
+      consumerGroup: 'billing',
+      namespace: '',
+      subscriptions: ['orders', 'payments', 'refunds'].map((topic) => ({ topic, tagExpression: '*' })),
+      credentials: undefined,
+      tls: false,
+      invisibleDurationMs: 3000,
+      longPollingTimeoutMs: 1000,
+      requestTimeoutMs: 3000,
+      startupTimeoutMs: 5000,
+      logger: silentLogger,
+    });
+    await source.start();
+    for (const topic of ['orders', 'payments', 'refunds']) started.publish({ topic, body: topic });
+    const running = source;
+    const bodies = new Set<string>();
+    await vi.waitFor(
+      async () => {
+        for (const item of await running.receive(8, new AbortController().signal)) {
+          bodies.add(item.message.body.toString());
+          await running.ack([item.receipt]);
+        }
+        expect([...bodies].sort()).toEqual(['orders', 'payments', 'refunds']);
+      },
+      { timeout: 15_000, interval: 10 },
+    );
   });
 });
