@@ -5,21 +5,16 @@
 // go out from its next incarnation): every order must end as exactly one invoice and one email.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  type ConsumerProcess,
-  type RocketMQBroker,
-  realBrokerSkipReason,
-  startConsumerProcess,
-  startRocketMQBroker,
-} from '@idem/testing';
+import { type ConsumerProcess, startConsumerProcess } from '@idem/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
 } from '../../../test-support/effects/effects-database.js';
 import { createChainTables } from './support/chain-handlers.js';
 import { DeliveryLedger, type Incarnation, settledCount } from './support/delivery-ledger.js';
+import { useRealBroker } from './support/real-broker.js';
 import { type RealProducer, startRealProducer } from './support/real-producer.js';
 
 const ORDERS = 1000;
@@ -37,33 +32,19 @@ interface Hop {
 }
 
 describe('a two-service chain through the outbox on a real RocketMQ 5 broker', () => {
-  let broker: RocketMQBroker | undefined;
-  let startFailure: unknown;
+  const brokerFor = useRealBroker();
   let database: EffectsDatabase | undefined;
   let producer: RealProducer | undefined;
   const hops: Hop[] = [];
-
-  beforeAll(async () => {
-    broker = await startRocketMQBroker().catch((error: unknown) => {
-      startFailure = error;
-      return undefined;
-    });
-  }, 300_000);
 
   afterAll(async () => {
     for (const hop of hops) hop.running?.child.process.kill('SIGKILL');
     await producer?.shutdown();
     await database?.drop().catch(() => {});
-    await broker?.stop();
   });
 
   it('writes exactly one invoice and one email per order through a broker kill -9 and a service kill -9', async (ctx) => {
-    if (broker === undefined) {
-      const reason = realBrokerSkipReason(startFailure);
-      if (reason !== undefined) ctx.skip(reason);
-      throw startFailure;
-    }
-    const realBroker = broker;
+    const realBroker = brokerFor(ctx);
     const startedAt = Date.now();
     const suffix = randomBytes(4).toString('hex');
     const ordersTopic = `idem_chain_orders_${suffix}`;

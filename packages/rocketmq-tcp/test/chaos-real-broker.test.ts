@@ -3,34 +3,18 @@
 // and started again, while 20,000 orders (and 2% producer-side re-sends of the same business key
 // under a new message id) are published. Every order must end as exactly one effect row.
 // The scenario lives in chaos/ and `pnpm chaos` runs it at any scale (docs/real-broker.md).
-import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CI_CHAOS_OPTIONS } from './chaos/chaos-options.js';
 import { chaosViolations } from './chaos/chaos-report.js';
 import { formatChaosTable } from './chaos/format-chaos-table.js';
 import { runChaosScenario } from './chaos/run-chaos-scenario.js';
+import { useRealBroker } from './support/real-broker.js';
 
 describe('chaos on a real RocketMQ 5 broker', () => {
-  let broker: RocketMQBroker | undefined;
-  let startFailure: unknown;
-
-  beforeAll(async () => {
-    broker = await startRocketMQBroker().catch((error: unknown) => {
-      startFailure = error;
-      return undefined;
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await broker?.stop();
-  });
+  const brokerFor = useRealBroker();
 
   it('writes exactly one effect per business key through 3 broker restarts, 2 consumer kills and a Postgres restart', async (ctx) => {
-    if (broker === undefined) {
-      const reason = realBrokerSkipReason(startFailure);
-      if (reason !== undefined) ctx.skip(reason);
-      throw startFailure;
-    }
+    const broker = brokerFor(ctx);
     const report = await runChaosScenario(broker, CI_CHAOS_OPTIONS);
     console.warn(formatChaosTable(report));
 

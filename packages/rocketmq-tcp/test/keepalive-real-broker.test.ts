@@ -6,18 +6,14 @@
 // enough for a dozen pings and reads grpc-js's own trace: every ping answered, no GOAWAY, the
 // connection kept.
 import { randomBytes } from 'node:crypto';
-import {
-  type ConsumerProcess,
-  type RocketMQBroker,
-  realBrokerSkipReason,
-  startRocketMQBroker,
-} from '@idem/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsumerProcess } from '@idem/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
 } from '../../../test-support/effects/effects-database.js';
 import { startChildConsumer } from './support/child-consumer.js';
+import { useRealBroker } from './support/real-broker.js';
 import { type RealProducer, startRealProducer } from './support/real-producer.js';
 
 // Idle time: long enough for grpc-java's ping strikes (more than two pings per permitted interval) to be
@@ -25,32 +21,19 @@ import { type RealProducer, startRealProducer } from './support/real-producer.js
 const IDLE_MS = 50_000;
 
 describe('gRPC keepalive against a real RocketMQ 5 proxy', () => {
-  let broker: RocketMQBroker | undefined;
-  let startFailure: unknown;
+  const brokerFor = useRealBroker();
   let database: EffectsDatabase | undefined;
   let child: ConsumerProcess | undefined;
   let producer: RealProducer | undefined;
-
-  beforeAll(async () => {
-    broker = await startRocketMQBroker().catch((error: unknown) => {
-      startFailure = error;
-      return undefined;
-    });
-  }, 300_000);
 
   afterAll(async () => {
     await child?.terminate();
     await producer?.shutdown();
     await database?.drop();
-    await broker?.stop();
   }, 120_000);
 
   it('keeps one connection through 50 idle seconds of pings every 4 s, and consumes on it afterwards', async (ctx) => {
-    if (broker === undefined) {
-      const reason = realBrokerSkipReason(startFailure);
-      if (reason !== undefined) ctx.skip(reason);
-      throw startFailure;
-    }
+    const broker = brokerFor(ctx);
     const suffix = randomBytes(4).toString('hex');
     const topic = `idem_keepalive_${suffix}`;
     await broker.createTopic({ name: topic, queues: 1 });

@@ -3,44 +3,31 @@
 // consumer reads all queues of a multi-queue topic. Only the Node Producer is limited to queue 0,
 // so this test fills the queues with RocketMQ's own Java producer.
 import { randomBytes } from 'node:crypto';
-import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
 } from '../../../test-support/effects/effects-database.js';
 import { createTcpConsumer, type TcpConsumer } from '../src/index.js';
 import { orderHandlersFor } from './support/order-handlers-for.js';
+import { useRealBroker } from './support/real-broker.js';
 import { sendOverEveryQueue } from './support/send-over-every-queue.js';
 
 const QUEUES = 8;
 const MESSAGES = 240;
 
 describe('createTcpConsumer on a multi-queue topic of a real RocketMQ 5 broker', () => {
-  let broker: RocketMQBroker | undefined;
-  let startFailure: unknown;
+  const brokerFor = useRealBroker();
   let database: EffectsDatabase | undefined;
   const consumers: TcpConsumer[] = [];
-
-  beforeAll(async () => {
-    broker = await startRocketMQBroker().catch((error: unknown) => {
-      startFailure = error;
-      return undefined;
-    });
-  }, 300_000);
 
   afterAll(async () => {
     for (const consumer of consumers) await consumer.stop();
     await database?.drop();
-    await broker?.stop();
   });
 
   it('processes every message of all 8 queues exactly once, shared by two consumers of one group', async (ctx) => {
-    if (broker === undefined) {
-      const reason = realBrokerSkipReason(startFailure);
-      if (reason !== undefined) ctx.skip(reason);
-      throw startFailure;
-    }
+    const broker = brokerFor(ctx);
     const namesrvAddress = broker.namesrvAddress;
     if (namesrvAddress === undefined) {
       ctx.skip('the external broker has no ROCKETMQ_NAMESRV_ADDR for the Java producer');

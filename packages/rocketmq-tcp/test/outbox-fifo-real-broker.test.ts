@@ -4,15 +4,15 @@
 // Producer writes its queue 0 only) -> a FIFO consumer group -> Idem's consumer.
 import { randomBytes } from 'node:crypto';
 import { createOutboxRelay, sendInTransaction } from '@idem/core';
-import { type RocketMQBroker, realBrokerSkipReason, startRocketMQBroker } from '@idem/testing';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
 } from '../../../test-support/effects/effects-database.js';
 import { createTcpConsumer, createTcpProducer } from '../src/index.js';
 import { orderHandlersFor } from './support/order-handlers-for.js';
+import { useRealBroker } from './support/real-broker.js';
 
 const GROUPS = 50;
 const PER_GROUP = 40;
@@ -20,29 +20,14 @@ const PER_GROUP = 40;
 const WRITERS_PER_GROUP = 2;
 
 describe('the outbox on a real RocketMQ 5 broker', () => {
-  let broker: RocketMQBroker | undefined;
-  let startFailure: unknown;
+  const brokerFor = useRealBroker();
   const cleanups: (() => Promise<void>)[] = [];
 
-  beforeAll(async () => {
-    broker = await startRocketMQBroker().catch((error: unknown) => {
-      startFailure = error;
-      return undefined;
-    });
-  }, 300_000);
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-  afterAll(async () => {
-    await broker?.stop();
-  });
-
   it('delivers 50 message groups x 40 messages to a FIFO consumer in commit order per group', async (ctx) => {
-    if (broker === undefined) {
-      const reason = realBrokerSkipReason(startFailure);
-      if (reason !== undefined) ctx.skip(reason);
-      throw startFailure;
-    }
+    const broker = brokerFor(ctx);
     const suffix = randomBytes(4).toString('hex');
     const topic = `idem_outbox_fifo_${suffix}`;
     const group = `idem_outbox_fifo_${suffix}`;

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type RocketMQBroker,
-  type RocketMQPeer,
-  realBrokerSkipReason,
-  startRocketMQBroker,
-  startRocketMQPeer,
-} from '@idem/testing';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type RocketMQBroker, type RocketMQPeer, startRocketMQPeer } from '@idem/testing';
+import { afterEach } from 'vitest';
 import {
   createEffectsDatabase,
   type EffectsDatabase,
@@ -16,6 +10,7 @@ import {
 import type { OrderHandlers } from '../../../../test-support/effects/order-handlers.js';
 import { createTcpConsumer, type TcpConsumer, type TcpConsumerOptions } from '../../src/index.js';
 import { orderHandlersFor } from './order-handlers-for.js';
+import { type SkippableTest, useRealBroker } from './real-broker.js';
 import { type RealProducer, startRealProducer } from './real-producer.js';
 
 /** Where a parameterised test runs: the in-process protocol peer or a real RocketMQ 5 broker. */
@@ -68,10 +63,7 @@ export interface BackendFixture {
 }
 
 /** Called at the start of a test; skips it when the real broker is unavailable here. */
-export type BackendSetup = (
-  ctx: { skip(note: string): never },
-  options?: BackendTestOptions,
-) => Promise<BackendFixture>;
+export type BackendSetup = (ctx: SkippableTest, options?: BackendTestOptions) => Promise<BackendFixture>;
 
 /**
  * Registers the hooks of one `describe` block on `backend`: for the real broker one broker for
@@ -79,22 +71,10 @@ export type BackendSetup = (
  * schema and handlers per test; everything the test created is stopped after it.
  */
 export function useBackend(backend: BackendName): BackendSetup {
-  let broker: RocketMQBroker | undefined;
-  let startFailure: unknown;
+  const brokerFor = backend === 'broker' ? useRealBroker() : undefined;
   let producer: RealProducer | undefined;
   const cleanups: (() => Promise<void>)[] = [];
 
-  if (backend === 'broker') {
-    beforeAll(async () => {
-      broker = await startRocketMQBroker().catch((error: unknown) => {
-        startFailure = error;
-        return undefined;
-      });
-    }, 300_000);
-    afterAll(async () => {
-      await broker?.stop();
-    });
-  }
   afterEach(async () => {
     // Consumers first (registered last), then producer, topic side and database.
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -106,6 +86,7 @@ export function useBackend(backend: BackendName): BackendSetup {
     const topic = `idem_${fifo ? 'fifo' : 'orders'}_${suffix}`;
     const group = `idem_billing_${suffix}`;
     let peer: RocketMQPeer | undefined;
+    let broker: RocketMQBroker | undefined;
     let endpoints: string;
     if (backend === 'peer') {
       peer = await startRocketMQPeer({
@@ -116,11 +97,8 @@ export function useBackend(backend: BackendName): BackendSetup {
       cleanups.push(() => started.stop());
       endpoints = peer.endpoints;
     } else {
-      if (broker === undefined) {
-        const reason = realBrokerSkipReason(startFailure);
-        if (reason !== undefined) ctx.skip(reason);
-        throw startFailure;
-      }
+      broker = brokerFor?.(ctx);
+      if (broker === undefined) throw new Error(`useBackend('${backend}') started no broker`);
       await broker.createTopic({ name: topic, type: fifo ? 'FIFO' : 'NORMAL' });
       await broker.createGroup({ name: group, fifo });
       endpoints = broker.endpoints;
